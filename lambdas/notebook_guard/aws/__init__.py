@@ -1,0 +1,1 @@
+"""Adapters: the only code that calls boto3. One module per service; retries and pagination live here."""

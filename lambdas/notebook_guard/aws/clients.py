@@ -1,0 +1,49 @@
+"""boto3 clients with adaptive retries, created once per process and service."""
+
+from __future__ import annotations
+
+import threading
+
+import boto3
+from botocore.config import Config
+
+# Adaptive retry mode adds client-side rate limiting on throttling, which is what a sweep of thousands of
+# notebooks against SageMaker's Describe limits needs. Ten attempts ride out a throttling burst.
+RETRY_CONFIG = Config(
+    retries={"mode": "adaptive", "max_attempts": 10},
+    max_pool_connections=32,
+    connect_timeout=5,
+    read_timeout=30,
+)
+
+_lock = threading.Lock()
+_clients: dict[tuple[str, str | None], object] = {}
+_session: boto3.session.Session | None = None
+
+
+def session() -> boto3.session.Session:
+    global _session
+    with _lock:
+        if _session is None:
+            _session = boto3.session.Session()
+        return _session
+
+
+def client(service: str, region: str | None = None):
+    """A shared client for ``service``. Clients are thread-safe; sessions are not, hence the lock."""
+    key = (service, region)
+    with _lock:
+        existing = _clients.get(key)
+    if existing is not None:
+        return existing
+    created = session().client(service, region_name=region, config=RETRY_CONFIG)
+    with _lock:
+        return _clients.setdefault(key, created)
+
+
+def reset() -> None:
+    """Forget every client (tests, and the CLI after changing region or endpoint)."""
+    global _session
+    with _lock:
+        _clients.clear()
+        _session = None

@@ -1,0 +1,1 @@
+"""Pure decisions: no boto3, no environment, no clock except what callers pass in."""

@@ -1,0 +1,1 @@
+"""Use cases: combine the adapters (``aws``) with the decisions (``domain``)."""

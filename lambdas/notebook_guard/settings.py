@@ -1,0 +1,120 @@
+"""Runtime settings of the Lambda functions, read once from the environment into one typed model.
+
+Every variable is set by the CDK stack (``infra/``); the names are the contract between the two. Nothing
+else in the package reads ``os.environ``: handlers call ``get_settings()`` and pass values down.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from notebook_guard.domain.evaluation import DEFAULT_EXEMPT_TAG, Policy
+from notebook_guard.domain.models import Action
+
+DEFAULT_ENDPOINTS = ("sagemaker.api", "sagemaker.runtime", "sts", "logs", "s3")
+
+# environment variable -> field name
+ENVIRONMENT = {
+    "NG_ALERT_TOPIC_ARN": "alert_topic_arn",
+    "NG_STATE_MACHINE_ARN": "state_machine_arn",
+    "NG_EVENT_ACTION": "event_action",
+    "NG_SWEEP_ACTION": "sweep_action",
+    "NG_APPROVED_SUBNET_IDS": "approved_subnet_ids",
+    "NG_EXEMPT_TAG": "exempt_tag",
+    "NG_ROOT_ACCESS": "root_access",
+    "NG_SWEEP_CONCURRENCY": "sweep_concurrency",
+    "NG_SNAPSHOT_BUCKET": "snapshot_bucket",
+    "NG_AUDIT_TABLE": "audit_table",
+    "NG_TARGET_SUBNET_IDS": "target_subnet_ids",
+    "NG_TARGET_SECURITY_GROUP_IDS": "target_security_group_ids",
+    "NG_REQUIRED_ENDPOINTS": "required_endpoints",
+    "AWS_REGION": "region",
+}
+_LIST_FIELDS = {
+    "approved_subnet_ids",
+    "target_subnet_ids",
+    "target_security_group_ids",
+    "required_endpoints",
+}
+
+
+class SettingsError(ValueError):
+    """The environment does not describe a valid configuration; the message names each bad variable."""
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    region: str = "us-east-1"
+    alert_topic_arn: str | None = Field(
+        default=None, pattern=r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$"
+    )
+    state_machine_arn: str | None = Field(
+        default=None, pattern=r"^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$"
+    )
+    event_action: Action = Action.REMEDIATE
+    sweep_action: Action = Action.NOTIFY
+    approved_subnet_ids: tuple[str, ...] = ()
+    exempt_tag: str = Field(default=DEFAULT_EXEMPT_TAG, min_length=1, max_length=120)
+    root_access: str = Field(default="disabled", pattern=r"^(disabled|allowed)$")
+    sweep_concurrency: int = Field(default=8, ge=1, le=32)
+    snapshot_bucket: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+    audit_table: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{3,255}$")
+    target_subnet_ids: tuple[str, ...] = ()
+    target_security_group_ids: tuple[str, ...] = ()
+    required_endpoints: tuple[str, ...] = DEFAULT_ENDPOINTS
+
+    @field_validator("approved_subnet_ids", "target_subnet_ids")
+    @classmethod
+    def _subnet_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [v for v in value if not v.startswith("subnet-")]
+        if bad:
+            raise ValueError(f"expected subnet ids (subnet-...), got {bad}")
+        return value
+
+    @field_validator("target_security_group_ids")
+    @classmethod
+    def _sg_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [v for v in value if not v.startswith("sg-")]
+        if bad:
+            raise ValueError(f"expected security group ids (sg-...), got {bad}")
+        return value
+
+    @property
+    def policy(self) -> Policy:
+        return Policy(
+            approved_subnet_ids=frozenset(self.approved_subnet_ids),
+            require_root_access_disabled=self.root_access == "disabled",
+            exempt_tag=self.exempt_tag,
+        )
+
+    def action_for(self, trigger: str) -> Action:
+        return self.sweep_action if trigger == "sweep" else self.event_action
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Settings:
+        raw: dict[str, object] = {}
+        for variable, name in ENVIRONMENT.items():
+            value = environ.get(variable)
+            if value is None or value == "":
+                continue
+            raw[name] = tuple(p.strip() for p in value.split(",") if p.strip()) if name in _LIST_FIELDS else value
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as error:
+            by_field = {v: k for k, v in ENVIRONMENT.items()}
+            problems = [
+                f"{by_field.get(str(e['loc'][0]), e['loc'][0])}={raw.get(str(e['loc'][0]))!r}: {e['msg']}"
+                for e in error.errors()
+            ]
+            raise SettingsError("invalid notebook-guard settings: " + "; ".join(problems)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this Lambda, validated once per cold start."""
+    return Settings.from_environ(os.environ)

@@ -1,0 +1,97 @@
+"""Test-wide safety net: fake AWS credentials, no real endpoints, and a loud failure if real ones leak in.
+
+Every test talks to moto (in-process, or its server on 127.0.0.1). The variables are set at import time,
+before any boto3 client can read them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+FAKE_ACCESS_KEY = "testing"
+REGION = "us-east-1"
+ACCOUNT = "123456789012"  # moto's default account
+
+_REAL_CREDENTIAL_VARIABLES = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ROLE_ARN",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_ENDPOINT_URL",
+)
+
+
+def _install_fake_credentials() -> None:
+    leaked = [v for v in _REAL_CREDENTIAL_VARIABLES if os.environ.get(v)]
+    key = os.environ.get("AWS_ACCESS_KEY_ID")
+    if key and key != FAKE_ACCESS_KEY:
+        leaked.append("AWS_ACCESS_KEY_ID")
+    for variable in leaked:
+        os.environ.pop(variable, None)
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": FAKE_ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": FAKE_ACCESS_KEY,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            # No shared files: a developer's ~/.aws must never be read by a test.
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_SERVICE_NAME": "notebook-guard",
+            "POWERTOOLS_METRICS_NAMESPACE": "NotebookGuard",
+            "POWERTOOLS_DEV": "false",
+        }
+    )
+    if leaked:
+        # Loud, not silent: real credentials in a test run are a mistake worth seeing, even though removed.
+        print(f"\nconftest: removed real AWS settings from the test environment: {', '.join(sorted(leaked))}")
+
+
+_install_fake_credentials()
+
+
+@pytest.fixture(autouse=True)
+def _no_real_aws(monkeypatch):
+    """Refuse any request that would leave the machine.
+
+    moto's in-process mock answers in botocore's ``before-send`` hook, so a request only reaches
+    ``Endpoint._send`` when no mock is active: then it must be addressed to a moto server on loopback.
+    """
+    from botocore.endpoint import Endpoint
+
+    original = Endpoint._send
+
+    def guarded(self, request):
+        url = request.url
+        if not url.startswith(("http://127.0.0.1", "http://localhost")):
+            raise RuntimeError(f"test tried to reach real AWS: {url}")
+        return original(self, request)
+
+    monkeypatch.setattr(Endpoint, "_send", guarded)
+    assert os.environ["AWS_ACCESS_KEY_ID"] == FAKE_ACCESS_KEY, "fake credentials were replaced during the run"
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_clients():
+    """boto3 clients are cached per process; a test's moto context must get clients of its own."""
+    from notebook_guard.aws import clients
+    from notebook_guard.settings import get_settings
+
+    clients.reset()
+    get_settings.cache_clear()
+    yield
+    clients.reset()
+    get_settings.cache_clear()
+
+
+ROOT = Path(__file__).resolve().parents[1]
