@@ -18,11 +18,12 @@ def run_sweep(settings: Settings) -> dict:
     """Scan and hand on every actionable violator; returns counts and the notebooks that errored."""
 
     def hand_on(evaluation: Evaluation) -> detection.Result | None:
-        if not evaluation.violations:
+        if not evaluation.actionable:
             return None
         return detection.hand_on(evaluation, Trigger.SWEEP, settings, {"detail_type": "Scheduled Event"})
 
     counts: Counter[str] = Counter()
+    handed_on: Counter[str] = Counter()  # outcome of handing an actionable violator on
     errors: list[dict] = []
     for item in scan(settings, then=hand_on):
         counts["listed"] += 1
@@ -44,12 +45,17 @@ def run_sweep(settings: Settings) -> dict:
         else:
             counts["violating"] += 1
         if isinstance(item.extra, detection.Result):
-            counts[item.extra.outcome.value] += 1
+            handed_on[item.extra.outcome.value] += 1
 
     metrics.add_metric(name="NotebooksEvaluated", unit=MetricUnit.Count, value=counts["evaluated"])
     metrics.add_metric(name="ViolationsFound", unit=MetricUnit.Count, value=counts["violations"])
     metrics.add_metric(name="SweepErrors", unit=MetricUnit.Count, value=counts["errors"])
-    summary = {"action": settings.sweep_action.value, "counts": dict(counts), "errors": errors[:50]}
+    summary = {
+        "action": settings.sweep_action.value,
+        "counts": dict(counts),
+        "handed_on": dict(handed_on),
+        "errors": errors[:50],
+    }
     logger.info("Sweep finished", extra=summary)
     return summary
 

@@ -82,6 +82,9 @@ def hand_on(evaluation: Evaluation, trigger: Trigger, settings: Settings, source
             "trigger": trigger.value,
             "action": action.value,
             "source": source or {},
+            # Unique per request: Step Functions then answers a repeated name with ExecutionAlreadyExists
+            # (rather than silently returning the running execution), so duplicates are counted as such.
+            "requested_at": datetime.now(UTC).isoformat(),
         }
         name = execution_name(nb.arn, nb.creation_time, action.value)
         started = stepfunctions.start_execution(settings.state_machine_arn, name, payload, settings.region)
