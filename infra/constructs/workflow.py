@@ -73,7 +73,8 @@ class Workflow(Construct):
             self,
             "StateMachine",
             state_machine_type=sfn.StateMachineType.STANDARD,
-            definition_body=sfn.DefinitionBody.from_file(str(asl_path())),
+            # Inline (not an S3 asset): the template shows the exact definition that runs.
+            definition_body=sfn.DefinitionBody.from_string(definition),
             definition_substitutions=self.substitutions,
             logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
             tracing_enabled=True,
