@@ -20,8 +20,8 @@ from constructs import Construct
 from infra import constants
 
 
-class UnknownPermissionGroup(ValueError):
-    """A function asks for a permission group this module does not define."""
+class PermissionGroupError(ValueError):
+    """A function asks for a permission group this module does not define, or one whose resource is missing."""
 
 
 @dataclass(frozen=True)
@@ -185,7 +185,7 @@ def _describe_network(scope: Construct, _: Resources) -> Grant:
 
 def _required(value: str | None, group: str, what: str) -> str:
     if value is None:
-        raise UnknownPermissionGroup(f"permission group {group} needs the {what}, which this stack did not provide")
+        raise PermissionGroupError(f"permission group {group} needs the {what}, which this stack did not provide")
     return value
 
 
@@ -271,7 +271,7 @@ def grants_for(scope: Construct, groups: tuple[str, ...], resources: Resources, 
     """The grants of ``groups``; an unknown group fails synth naming the function that asked for it."""
     unknown = [g for g in groups if g not in GROUPS]
     if unknown:
-        raise UnknownPermissionGroup(
+        raise PermissionGroupError(
             f"{owner} asks for unknown permission group(s) {', '.join(unknown)}; "
             f"known: {', '.join(GROUPS)} (add new ones to infra/permissions.py)"
         )
