@@ -121,4 +121,5 @@ class Workflow(Construct):
         unused = sorted(set(substitutions) - used)
         if unused:
             Annotations.of(self).add_info(f"steps not called by the state machine: {', '.join(unused)}")
-        return substitutions
+        # Only what the definition uses: the deployed substitutions are exactly the file's placeholders.
+        return {name: value for name, value in substitutions.items() if name in used}
