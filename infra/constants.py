@@ -38,7 +38,7 @@ AUDIT_TTL_ATTRIBUTE = "expires_at"
 SNAPSHOT_NONCURRENT_VERSION_DAYS = 90
 ACCESS_LOG_RETENTION_DAYS = 365
 
-# The Lambda role names a notebook's execution role may have; `iam:PassRole` is scoped to these.
+# `iam:PassRole` is allowed only towards this service (condition iam:PassedToService).
 SAGEMAKER_SERVICE = "sagemaker.amazonaws.com"
 
 # EventBridge

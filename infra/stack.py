@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from aws_cdk import App, CfnOutput, Stack, Tags, Validations
 from aws_cdk import aws_logs as logs
 from cdk_nag import AwsSolutionsChecks
@@ -100,7 +102,7 @@ class NotebookGuardStack(Stack):
             settings=settings,
             package=package,
             environment=lambda_environment(settings, names, state_machine_arn=machine_arn),
-            resources=Resources(**{**resources.__dict__, "state_machine_arn": machine_arn}),
+            resources=replace(resources, state_machine_arn=machine_arn),
             log_retention=retention,
         )
 

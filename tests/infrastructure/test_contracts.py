@@ -75,3 +75,11 @@ def test_the_deploy_guide_documents_every_setting():
     guide = (ROOT / "docs" / "deploy.md").read_text()
     missing = [name for name in StackSettings.model_fields if f"| `{name}` |" not in guide]
     assert missing == []
+
+
+def test_a_bad_setting_stops_the_app_before_any_construct_is_built():
+    from infra.settings import SettingsError
+    from infra.stack import build_app
+
+    with pytest.raises(SettingsError, match=r"^invalid setting sweep_action=purge: expected one of"):
+        build_app({"sweep_action": "purge"})
