@@ -83,3 +83,15 @@ def test_a_bad_setting_stops_the_app_before_any_construct_is_built():
 
     with pytest.raises(SettingsError, match=r"^invalid setting sweep_action=purge: expected one of"):
         build_app({"sweep_action": "purge"})
+
+
+def test_the_architecture_diagram_names_every_step_and_detector():
+    guide = (ROOT / "docs" / "deploy.md").read_text()
+    diagram = guide.split("```mermaid", 1)[1].split("```", 1)[0]
+    missing = [s.key for s in workflow_steps.STEPS if s.key not in diagram]
+    missing += [
+        word
+        for word in ("intake", "sweep", "CloudTrail", "State Change", "schedule", "DLQ", "KMS")
+        if word not in diagram
+    ]
+    assert missing == [], f"docs/deploy.md diagram is out of date: {missing}"
