@@ -1,0 +1,31 @@
+#!/usr/bin/env python3
+"""Synthesize the notebook-guard stack: `python app.py` (or `cdk synth`). Settings: cdk.json context, -c key=value."""
+
+import json
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+sys.path[:0] = [str(ROOT), str(ROOT / "lambdas")]  # the settings contract lives in the Lambda package
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+from infra.settings import SettingsError  # noqa: E402
+from infra.stack import build_app  # noqa: E402
+
+
+def context_from_cdk_json() -> dict | None:
+    """Run by the CDK CLI, the context (cdk.json + -c) arrives in CDK_CONTEXT_JSON; run as `python app.py`,
+    read cdk.json ourselves so both synthesize the same stack."""
+    if "CDK_CONTEXT_JSON" in os.environ or "CDK_OUTDIR" in os.environ:
+        return None
+    return json.loads((ROOT / "cdk.json").read_text(encoding="utf-8")).get("context", {})
+
+
+if __name__ == "__main__":
+    try:
+        cli = "CDK_OUTDIR" in os.environ
+        app, _ = build_app(context_from_cdk_json(), outdir=None if cli else str(ROOT / "cdk.out"))
+    except SettingsError as error:
+        sys.exit(f"notebook-guard: {error}")
+    app.synth()

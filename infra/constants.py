@@ -1,0 +1,56 @@
+"""Names and fixed values of the stack, in one place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from notebook_guard import METRICS_NAMESPACE, PRODUCT
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+LAMBDA_SOURCE_DIR = REPO_ROOT / "lambdas"
+LAMBDA_PACKAGE = "notebook_guard"
+
+STACK_NAME = "NotebookGuard"
+SERVICE_NAME = PRODUCT
+METRICS = METRICS_NAMESPACE
+
+INTAKE_HANDLER = "notebook_guard.handlers.intake.handler"
+SWEEP_HANDLER = "notebook_guard.handlers.sweep.handler"
+
+# The Lambda runtime and the Powertools layer are chosen together: the layer is built per Python version
+# (pydantic-core is a compiled wheel), so bumping one means bumping the other.
+PYTHON_VERSION = "3.12"
+POWERTOOLS_LAYER_ACCOUNT = "017000801446"  # AWS's publishing account for Powertools for AWS Lambda (Python)
+POWERTOOLS_LAYER_NAME = "AWSLambdaPowertoolsPythonV3-python312-arm64"
+# Layer version of aws-lambda-powertools 3.37.0 (the version pinned in requirements.txt). UNCONFIRMED: no primary
+# source for the 3.37.0 -> N mapping was reachable offline; third-party code pins :32 for 3.28.0 and AWS publishes
+# one layer version per release. Check with
+#   aws ssm get-parameter --name /aws/service/powertools/python/arm64/python3.12/3.37.0
+# and override with `-c powertools_layer_version=N`.
+POWERTOOLS_LAYER_VERSION = 41
+
+# Audit table: generic single-table keys; records that expire carry an epoch-seconds TTL attribute.
+AUDIT_PARTITION_KEY = "pk"
+AUDIT_SORT_KEY = "sk"
+AUDIT_TTL_ATTRIBUTE = "expires_at"
+
+# Non-current snapshot versions (a snapshot rewritten by a retried step) are kept this long.
+SNAPSHOT_NONCURRENT_VERSION_DAYS = 90
+ACCESS_LOG_RETENTION_DAYS = 365
+
+# `iam:PassRole` is allowed only towards this service (condition iam:PassedToService).
+SAGEMAKER_SERVICE = "sagemaker.amazonaws.com"
+
+# EventBridge
+CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
+STATE_CHANGE_DETAIL_TYPE = "SageMaker Notebook Instance State Change"
+# Native state-change events worth an invocation: a notebook being created or (re)started (Pending) and one
+# that has come up (InService). Stopping/Stopped/Deleting/Updating/Failed cannot introduce a new violation
+# (network fields are fixed at creation, root access only changes through Update, which ends Stopped and is
+# followed by Pending on the next start), so filtering them out saves most invocations, including the ones
+# our own workflow causes while it stops and deletes a notebook.
+STATE_CHANGE_STATUSES = ("Pending", "InService")
+
+# Asynchronous invocations (EventBridge -> Lambda): how long and how often to retry before the DLQ.
+EVENT_MAX_AGE_HOURS = 2
+EVENT_RETRY_ATTEMPTS = 4

@@ -1,0 +1,130 @@
+"""How violators are found: two EventBridge rules (CloudTrail, native state change) feeding the intake
+function, and a schedule driving the sweep. Both functions are invoked asynchronously, so each has a
+dead-letter queue for the rule target (delivery failures) and for the function (handler failures)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aws_cdk import Duration
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra import constants
+from infra.constructs.functions import GuardFunction, LambdaPackage
+from infra.permissions import Resources, grants_for
+from infra.settings import StackSettings
+
+# Created without a subnet, and the call succeeded. `exists` applies to leaf fields only, hence `subnetId`.
+CLOUDTRAIL_PATTERN = {
+    "source": ["aws.sagemaker"],
+    "detail-type": [constants.CLOUDTRAIL_DETAIL_TYPE],
+    "detail": {
+        "eventSource": ["sagemaker.amazonaws.com"],
+        "eventName": ["CreateNotebookInstance"],
+        "requestParameters": {"subnetId": [{"exists": False}]},
+        "errorCode": [{"exists": False}],
+    },
+}
+STATE_CHANGE_PATTERN = {
+    "source": ["aws.sagemaker"],
+    "detail-type": [constants.STATE_CHANGE_DETAIL_TYPE],
+    "detail": {"NotebookInstanceStatus": list(constants.STATE_CHANGE_STATUSES)},
+}
+
+INTAKE_GROUPS = ("sagemaker:read", "states:start-remediation", "sns:publish")
+SWEEP_GROUPS = (*INTAKE_GROUPS, "sagemaker:list")
+
+
+def dead_letter_queue(scope: Construct, construct_id: str) -> sqs.Queue:
+    queue = sqs.Queue(
+        scope,
+        construct_id,
+        encryption=sqs.QueueEncryption.SQS_MANAGED,
+        enforce_ssl=True,
+        retention_period=Duration.days(14),
+    )
+    return queue
+
+
+class Detection(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: StackSettings,
+        package: LambdaPackage,
+        environment: Mapping[str, str],
+        resources: Resources,
+        log_retention: logs.RetentionDays,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.intake_dlq = dead_letter_queue(self, "IntakeDeadLetters")
+        self.sweep_dlq = dead_letter_queue(self, "SweepDeadLetters")
+
+        self.intake = GuardFunction(
+            self,
+            "Intake",
+            package=package,
+            handler=constants.INTAKE_HANDLER,
+            description="Evaluate a notebook named by a CloudTrail or state-change event and hand it on",
+            timeout_seconds=30,
+            environment=environment,
+            grants=grants_for(self, INTAKE_GROUPS, resources, owner="intake function"),
+            log_retention=log_retention,
+            dead_letter_queue=self.intake_dlq,
+        )
+        self.sweep = GuardFunction(
+            self,
+            "Sweep",
+            package=package,
+            handler=constants.SWEEP_HANDLER,
+            description="Evaluate every notebook instance of the region and hand violators on",
+            # Thousands of notebooks at SageMaker's Describe rate, with adaptive retries.
+            timeout_seconds=900,
+            memory_size=512,
+            environment=environment,
+            grants=grants_for(self, SWEEP_GROUPS, resources, owner="sweep function"),
+            log_retention=log_retention,
+            dead_letter_queue=self.sweep_dlq,
+        )
+
+        intake_target = self._target(self.intake, self.intake_dlq)
+        self.cloudtrail_rule = events.Rule(
+            self,
+            "CreatedWithoutSubnet",
+            description="CloudTrail: CreateNotebookInstance without a subnet (needs a trail with logging)",
+            event_pattern=_pattern(CLOUDTRAIL_PATTERN),
+            targets=[intake_target],
+        )
+        self.state_change_rule = events.Rule(
+            self,
+            "NotebookStateChange",
+            description="SageMaker notebook instance state change to Pending or InService (no trail needed)",
+            event_pattern=_pattern(STATE_CHANGE_PATTERN),
+            targets=[intake_target],
+        )
+        self.schedule_rule = events.Rule(
+            self,
+            "SweepSchedule",
+            description="Sweep every notebook instance of the region",
+            schedule=events.Schedule.expression(settings.sweep_schedule),
+            targets=[self._target(self.sweep, self.sweep_dlq)],
+        )
+
+    @staticmethod
+    def _target(function: GuardFunction, queue: sqs.IQueue) -> targets.LambdaFunction:
+        return targets.LambdaFunction(
+            function.function,
+            dead_letter_queue=queue,
+            retry_attempts=constants.EVENT_RETRY_ATTEMPTS,
+            max_event_age=Duration.hours(constants.EVENT_MAX_AGE_HOURS),
+        )
+
+
+def _pattern(pattern: dict) -> events.EventPattern:
+    return events.EventPattern(source=pattern["source"], detail_type=pattern["detail-type"], detail=pattern["detail"])

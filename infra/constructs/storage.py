@@ -1,0 +1,69 @@
+"""Where the remediator keeps what it must not lose: notebook snapshots (S3) and the audit trail (DynamoDB)."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from infra import constants
+
+
+def secure_bucket_props() -> dict:
+    return {
+        "block_public_access": s3.BlockPublicAccess.BLOCK_ALL,
+        "enforce_ssl": True,
+        "object_ownership": s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    }
+
+
+class Storage(Construct):
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+
+        # Server access logs of the buckets below. SSE-S3: the log delivery service cannot write with a CMK.
+        self.access_logs = s3.Bucket(
+            self,
+            "AccessLogs",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            removal_policy=RemovalPolicy.RETAIN,
+            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(constants.ACCESS_LOG_RETENTION_DAYS))],
+            **{**secure_bucket_props(), "object_ownership": s3.ObjectOwnership.BUCKET_OWNER_PREFERRED},
+        )
+
+        # The notebooks' snapshots: the only copy of a notebook's definition once it is deleted. Retained when the
+        # stack is deleted; every overwrite keeps the previous version for a while.
+        self.snapshot_bucket = s3.Bucket(
+            self,
+            "SnapshotBucket",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            versioned=True,
+            removal_policy=RemovalPolicy.RETAIN,
+            server_access_logs_bucket=self.access_logs,
+            server_access_logs_prefix="snapshot-bucket/",
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="expire-old-versions",
+                    noncurrent_version_expiration=Duration.days(constants.SNAPSHOT_NONCURRENT_VERSION_DAYS),
+                    abort_incomplete_multipart_upload_after=Duration.days(7),
+                )
+            ],
+            **secure_bucket_props(),
+        )
+
+        # One record per remediation step and outcome. Records that expire carry `expires_at` (epoch seconds).
+        self.audit_table = dynamodb.TableV2(
+            self,
+            "AuditTable",
+            partition_key=dynamodb.Attribute(name=constants.AUDIT_PARTITION_KEY, type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name=constants.AUDIT_SORT_KEY, type=dynamodb.AttributeType.STRING),
+            billing=dynamodb.Billing.on_demand(),
+            encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            time_to_live_attribute=constants.AUDIT_TTL_ATTRIBUTE,
+            deletion_protection=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )

@@ -1,0 +1,57 @@
+"""The environment every function gets: the runtime contract of ``notebook_guard.settings.ENVIRONMENT``.
+
+One line per variable. The step functions get everything but the state machine's ARN (the machine depends
+on them, so they cannot depend on it); the intake and sweep get all of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Fn
+
+from infra.settings import StackSettings
+
+
+@dataclass(frozen=True)
+class DeployedNames:
+    """Names and ARNs known only once resources exist (CloudFormation tokens)."""
+
+    alert_topic_arn: str
+    snapshot_bucket: str
+    audit_table: str
+    target_subnet_ids: list[str]
+    target_security_group_ids: list[str]
+    # Subnets this stack created: approved implicitly when an approved list is given.
+    created_subnet_ids: list[str]
+
+
+def _csv(values: list[str] | tuple[str, ...]) -> str:
+    return Fn.join(",", list(values)) if values else ""
+
+
+def lambda_environment(
+    settings: StackSettings, names: DeployedNames, *, state_machine_arn: str | None = None
+) -> dict[str, str]:
+    approved = list(settings.approved_subnet_ids) + (names.created_subnet_ids if settings.approved_subnet_ids else [])
+    environment = {
+        "NG_ALERT_TOPIC_ARN": names.alert_topic_arn,
+        "NG_STATE_MACHINE_ARN": state_machine_arn,
+        "NG_EVENT_ACTION": settings.event_action.value,
+        "NG_SWEEP_ACTION": settings.sweep_action.value,
+        "NG_APPROVED_SUBNET_IDS": _csv(approved),
+        "NG_EXEMPT_TAG": settings.exempt_tag,
+        "NG_ROOT_ACCESS": settings.root_access,
+        "NG_SWEEP_CONCURRENCY": str(settings.sweep_concurrency),
+        "NG_SNAPSHOT_BUCKET": names.snapshot_bucket,
+        "NG_AUDIT_TABLE": names.audit_table,
+        "NG_TARGET_SUBNET_IDS": _csv(names.target_subnet_ids),
+        "NG_TARGET_SECURITY_GROUP_IDS": _csv(names.target_security_group_ids),
+        "NG_REQUIRED_ENDPOINTS": ",".join(settings.required_endpoints),
+        # Wait bounds of the workflow (seconds). Names to reconcile with the workflow's settings at merge.
+        "NG_WAIT_INITIAL_SECONDS": str(settings.wait_initial_seconds),
+        "NG_WAIT_MAX_SECONDS": str(settings.wait_max_seconds),
+        "NG_WAIT_TIMEOUT_SECONDS": str(settings.wait_timeout_seconds),
+    }
+    # Unset values are left out (the runtime treats a missing variable as its default), never sent as "".
+    return {name: value for name, value in environment.items() if value not in (None, "")}

@@ -1,0 +1,131 @@
+"""The notebook-guard stack: wires one construct per concern. Deployable per region, offline-synthesizable."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from aws_cdk import App, CfnOutput, Stack, Tags, Validations
+from aws_cdk import aws_logs as logs
+from cdk_nag import AwsSolutionsChecks
+from constructs import Construct
+
+from infra import constants
+from infra.constructs.alerting import Alerting
+from infra.constructs.detection import Detection
+from infra.constructs.functions import LambdaPackage
+from infra.constructs.network import Network
+from infra.constructs.storage import Storage
+from infra.constructs.trail import Trail
+from infra.constructs.workflow import Workflow
+from infra.environment import DeployedNames, lambda_environment
+from infra.permissions import Resources
+from infra.settings import StackSettings
+
+RETENTION = {
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    120: logs.RetentionDays.FOUR_MONTHS,
+    150: logs.RetentionDays.FIVE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    400: logs.RetentionDays.THIRTEEN_MONTHS,
+    545: logs.RetentionDays.EIGHTEEN_MONTHS,
+    731: logs.RetentionDays.TWO_YEARS,
+    1096: logs.RetentionDays.THREE_YEARS,
+    1827: logs.RetentionDays.FIVE_YEARS,
+    2192: logs.RetentionDays.SIX_YEARS,
+    2557: logs.RetentionDays.SEVEN_YEARS,
+    2922: logs.RetentionDays.EIGHT_YEARS,
+    3288: logs.RetentionDays.NINE_YEARS,
+    3653: logs.RetentionDays.TEN_YEARS,
+}
+
+
+class NotebookGuardStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, settings: StackSettings, **kwargs) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            description="notebook-guard: keeps SageMaker notebook instances "
+            "inside a private VPC (Security Hub SageMaker.2)",
+            **kwargs,
+        )
+        self.settings = settings
+        retention = RETENTION[settings.log_retention_days]
+        Tags.of(self).add("notebook-guard:component", "remediator")
+
+        self.storage = Storage(self, "Storage")
+        self.alerting = Alerting(self, "Alerting", settings=settings)
+        self.network = Network(self, "Network", settings=settings, log_retention=retention)
+        if settings.trail_enabled:
+            self.trail = Trail(self, "Trail", access_logs=self.storage.access_logs, log_retention=retention)
+
+        package = LambdaPackage(self, "LambdaPackage", layer_version=settings.powertools_layer_version)
+        names = DeployedNames(
+            alert_topic_arn=self.alerting.topic.topic_arn,
+            snapshot_bucket=self.storage.snapshot_bucket.bucket_name,
+            audit_table=self.storage.audit_table.table_name,
+            target_subnet_ids=self.network.subnet_ids,
+            target_security_group_ids=self.network.security_group_ids,
+            created_subnet_ids=[] if settings.uses_existing_network else self.network.subnet_ids,
+        )
+        resources = Resources(
+            snapshot_bucket_arn=self.storage.snapshot_bucket.bucket_arn,
+            audit_table_arn=self.storage.audit_table.table_arn,
+            alert_topic_arn=self.alerting.topic.topic_arn,
+            alert_key=self.alerting.key,
+            passrole_role_pattern=settings.passrole_role_pattern,
+        )
+        self.workflow = Workflow(
+            self,
+            "Workflow",
+            package=package,
+            environment=lambda_environment(settings, names),
+            resources=resources,
+            log_retention=retention,
+            extra_values={
+                "AlertTopicArn": names.alert_topic_arn,
+                "SnapshotBucketName": names.snapshot_bucket,
+                "AuditTableName": names.audit_table,
+            },
+        )
+        machine_arn = self.workflow.state_machine.state_machine_arn
+        self.detection = Detection(
+            self,
+            "Detection",
+            settings=settings,
+            package=package,
+            environment=lambda_environment(settings, names, state_machine_arn=machine_arn),
+            resources=replace(resources, state_machine_arn=machine_arn),
+            log_retention=retention,
+        )
+
+        self.alerting.watch_workflow(self.workflow.state_machine)
+        for key, function in self.workflow.steps.items():
+            self.alerting.watch_function(f"{key}Step", function.function)
+        self.alerting.watch_function("Intake", self.detection.intake.function)
+        self.alerting.watch_function("Sweep", self.detection.sweep.function)
+        self.alerting.watch_dead_letters("Intake", self.detection.intake_dlq)
+        self.alerting.watch_dead_letters("Sweep", self.detection.sweep_dlq)
+
+        CfnOutput(self, "AlertTopicArn", value=names.alert_topic_arn)
+        CfnOutput(self, "StateMachineArn", value=machine_arn)
+        CfnOutput(self, "SnapshotBucketName", value=names.snapshot_bucket)
+        CfnOutput(self, "AuditTableName", value=names.audit_table)
+        CfnOutput(self, "TargetSubnetIds", value=lambda_environment(settings, names)["NG_TARGET_SUBNET_IDS"])
+
+
+def build_app(context: dict | None = None, *, outdir: str | None = None) -> tuple[App, NotebookGuardStack]:
+    """The CDK app: settings validated first (a bad one stops synth before any construct exists), then the
+    stack, then cdk-nag over everything."""
+    app = App(context=context, outdir=outdir)
+    settings = StackSettings.from_context(app.node.get_all_context())
+    stack = NotebookGuardStack(app, constants.STACK_NAME, settings=settings)
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))
+    return app, stack

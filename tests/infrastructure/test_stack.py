@@ -1,0 +1,441 @@
+"""The synthesized stack, pinned with aws_cdk.assertions: detection, workflow, encryption, IAM, network, cdk-nag.
+
+One file, so each configuration is synthesized once per test process (pytest-xdist --dist loadfile)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from aws_cdk import Validations
+from aws_cdk.assertions import Match
+from cdk_nag import AwsSolutionsChecks
+from notebook_guard import workflow_steps
+from notebook_guard.settings import ENVIRONMENT
+
+from infra.constructs.workflow import PLACEHOLDER, asl_path
+from infra.settings import StackSettings
+
+CLOUDTRAIL_PATTERN = {
+    "source": ["aws.sagemaker"],
+    "detail-type": ["AWS API Call via CloudTrail"],
+    "detail": {
+        "eventSource": ["sagemaker.amazonaws.com"],
+        "eventName": ["CreateNotebookInstance"],
+        "requestParameters": {"subnetId": [{"exists": False}]},
+        "errorCode": [{"exists": False}],
+    },
+}
+
+
+def _rules(synth) -> list[dict]:
+    return [r["Properties"] for r in synth.resources("AWS::Events::Rule").values()]
+
+
+# --- detection ---------------------------------------------------------------------------------------------------
+
+
+def test_cloudtrail_rule_has_the_exact_pattern(default_stack):
+    patterns = [r["EventPattern"] for r in _rules(default_stack) if "EventPattern" in r]
+    assert CLOUDTRAIL_PATTERN in patterns
+
+
+def test_native_state_change_rule_needs_no_trail(default_stack):
+    patterns = [r["EventPattern"] for r in _rules(default_stack) if "EventPattern" in r]
+    assert {
+        "source": ["aws.sagemaker"],
+        "detail-type": ["SageMaker Notebook Instance State Change"],
+        "detail": {"NotebookInstanceStatus": ["Pending", "InService"]},
+    } in patterns
+
+
+def test_both_event_rules_target_the_intake_with_retries_and_a_dead_letter_queue(default_stack):
+    intake = default_stack.logical_id(default_stack.stack.detection.intake.function)
+    dlq = default_stack.logical_id(default_stack.stack.detection.intake_dlq)
+    event_rules = [r for r in _rules(default_stack) if "EventPattern" in r]
+    assert len(event_rules) == 2
+    for rule in event_rules:
+        (target,) = rule["Targets"]
+        assert target["Arn"] == {"Fn::GetAtt": [intake, "Arn"]}
+        assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [dlq, "Arn"]}}
+        assert target["RetryPolicy"]["MaximumRetryAttempts"] >= 1
+
+
+def test_sweep_runs_hourly_by_default(default_stack):
+    sweep = default_stack.logical_id(default_stack.stack.detection.sweep.function)
+    scheduled = [r for r in _rules(default_stack) if "ScheduleExpression" in r]
+    assert [r["ScheduleExpression"] for r in scheduled] == ["rate(1 hour)"]
+    assert scheduled[0]["Targets"][0]["Arn"] == {"Fn::GetAtt": [sweep, "Arn"]}
+
+
+def test_sweep_schedule_is_configurable(existing_stack):
+    assert [r["ScheduleExpression"] for r in _rules(existing_stack) if "ScheduleExpression" in r] == [
+        "cron(0 6 * * ? *)"
+    ]
+
+
+def test_async_functions_have_a_dead_letter_queue(default_stack):
+    for name in ("intake", "sweep"):
+        guard = getattr(default_stack.stack.detection, name)
+        props = default_stack.json["Resources"][default_stack.logical_id(guard.function)]["Properties"]
+        assert "DeadLetterConfig" in props, name
+
+
+# --- workflow ----------------------------------------------------------------------------------------------------
+
+
+def _machine(synth) -> dict:
+    (machine,) = synth.resources("AWS::StepFunctions::StateMachine").values()
+    return machine["Properties"]
+
+
+def test_state_machine_runs_the_asl_file_with_every_substitution_resolved(default_stack):
+    props = _machine(default_stack)
+    text = asl_path().read_text()
+    assert props["DefinitionString"] == text
+    substitutions = props["DefinitionSubstitutions"]
+    assert set(substitutions) == set(PLACEHOLDER.findall(text))
+    for step in workflow_steps.STEPS:
+        key = workflow_steps.substitution_key(step)
+        if key in substitutions:
+            function = default_stack.logical_id(default_stack.stack.workflow.steps[step.key].function)
+            assert substitutions[key] == {"Fn::GetAtt": [function, "Arn"]}
+    resolved = PLACEHOLDER.sub(lambda m: "arn:aws:lambda:us-east-1:123456789012:function:x", text)
+    assert "${" not in resolved
+    json.loads(resolved)
+
+
+def test_state_machine_is_standard_logged_and_traced(default_stack):
+    props = _machine(default_stack)
+    assert props["StateMachineType"] == "STANDARD"
+    assert props["TracingConfiguration"] == {"Enabled": True}
+    assert props["LoggingConfiguration"]["Level"] == "ALL"
+
+
+def test_every_step_has_its_own_function_and_role(default_stack):
+    steps = default_stack.stack.workflow.steps
+    assert set(steps) == {s.key for s in workflow_steps.STEPS}
+    roles = {default_stack.logical_id(g.role) for g in steps.values()}
+    assert len(roles) == len(steps)
+    for step in workflow_steps.STEPS:
+        props = default_stack.json["Resources"][default_stack.logical_id(steps[step.key].function)]["Properties"]
+        assert props["Handler"] == step.handler
+        assert props["Timeout"] == step.timeout_seconds
+        assert props["Role"] == {"Fn::GetAtt": [default_stack.logical_id(steps[step.key].role), "Arn"]}
+
+
+def test_the_state_machine_may_invoke_exactly_the_steps(default_stack):
+    role = default_stack.logical_id(default_stack.stack.workflow.state_machine.role)
+    statements = _statements_of_role(default_stack, role)
+    invoke = [s for s in statements if s["Action"] == "lambda:InvokeFunction"]
+    arns = [r for s in invoke for r in _as_list(s["Resource"])]
+    expected = [
+        {"Fn::GetAtt": [default_stack.logical_id(g.function), "Arn"]}
+        for g in default_stack.stack.workflow.steps.values()
+    ]
+    assert sorted(map(json.dumps, arns)) == sorted(map(json.dumps, expected))
+
+
+def test_functions_are_python_arm64_json_logs_with_the_powertools_layer(default_stack):
+    functions = default_stack.resources("AWS::Lambda::Function")
+    ours = {k: v for k, v in functions.items() if v["Properties"].get("Handler", "").startswith("notebook_guard.")}
+    assert len(ours) == len(workflow_steps.STEPS) + 2
+    for props in (v["Properties"] for v in ours.values()):
+        assert re.fullmatch(r"python3\.(1[2-9])", props["Runtime"])
+        assert props["Architectures"] == ["arm64"]
+        assert props["LoggingConfig"]["LogFormat"] == "JSON"
+        assert props["TracingConfig"] == {"Mode": "Active"}
+        (layer,) = props["Layers"]
+        assert layer == {
+            "Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:017000801446:layer:"
+            "AWSLambdaPowertoolsPythonV3-python312-arm64:41"
+        }
+        env = props["Environment"]["Variables"]
+        assert env["POWERTOOLS_SERVICE_NAME"] == "notebook-guard"
+        assert env["POWERTOOLS_METRICS_NAMESPACE"] == "NotebookGuard"
+
+
+def test_the_runtime_contract_is_met(default_stack):
+    """Every variable of notebook_guard.settings.ENVIRONMENT is set (AWS_REGION comes from Lambda)."""
+    intake = default_stack.json["Resources"][default_stack.logical_id(default_stack.stack.detection.intake.function)]
+    env = intake["Properties"]["Environment"]["Variables"]
+    # An empty approved list means "any subnet": left out rather than sent as "".
+    contract = set(ENVIRONMENT) - {"AWS_REGION", "NG_APPROVED_SUBNET_IDS"}
+    assert contract <= set(env)
+    step = next(iter(default_stack.stack.workflow.steps.values()))
+    step_env = default_stack.json["Resources"][default_stack.logical_id(step.function)]["Properties"]
+    assert contract - {"NG_STATE_MACHINE_ARN"} <= set(step_env["Environment"]["Variables"])
+
+
+def test_the_lambda_asset_holds_only_the_package(default_stack):
+    """Plain files, no Docker bundling; nothing the runtime (boto3) or the layer (Powertools) already has."""
+    from pathlib import Path
+
+    function = default_stack.stack.workflow.steps["Evaluate"].function
+    key = default_stack.json["Resources"][default_stack.logical_id(function)]["Properties"]["Code"]["S3Key"]
+    staged = Path(default_stack.app.outdir) / f"asset.{key.removesuffix('.zip')}"
+    files = [p.relative_to(staged).as_posix() for p in staged.rglob("*") if p.is_file()]
+    assert files and all(f.startswith("notebook_guard/") and f.endswith(".py") for f in files), files
+    assert "notebook_guard/settings.py" in files
+    assert not any("__pycache__" in f or "/tests/" in f for f in files)
+
+
+# --- storage and alerting ----------------------------------------------------------------------------------------
+
+
+def test_topic_is_encrypted_with_a_rotating_cmk(default_stack):
+    default_stack.template.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": Match.any_value()})
+    default_stack.template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
+
+
+def test_snapshot_bucket_is_versioned_encrypted_private_tls_only_and_retained(default_stack):
+    bucket_id = default_stack.logical_id(default_stack.stack.storage.snapshot_bucket)
+    bucket = default_stack.json["Resources"][bucket_id]
+    assert bucket["DeletionPolicy"] == "Retain"
+    props = bucket["Properties"]
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert props["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert any("NoncurrentVersionExpiration" in rule for rule in props["LifecycleConfiguration"]["Rules"])
+    policies = [
+        p["Properties"]
+        for p in default_stack.resources("AWS::S3::BucketPolicy").values()
+        if p["Properties"]["Bucket"] == {"Ref": bucket_id}
+    ]
+    denies = [s for p in policies for s in p["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
+    assert any(s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in denies)
+
+
+def test_audit_table_has_pitr_encryption_and_ttl(default_stack):
+    default_stack.template.has_resource_properties(
+        "AWS::DynamoDB::GlobalTable",
+        {
+            "SSESpecification": {"SSEEnabled": True},
+            "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": True},
+            "Replicas": [Match.object_like({"PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True}})],
+        },
+    )
+
+
+def test_dead_letter_queues_are_encrypted(default_stack):
+    for queue in default_stack.resources("AWS::SQS::Queue").values():
+        assert queue["Properties"].get("SqsManagedSseEnabled") or queue["Properties"].get("KmsMasterKeyId")
+
+
+def test_alarms_publish_to_the_topic(default_stack):
+    alarms = default_stack.resources("AWS::CloudWatch::Alarm")
+    topic = default_stack.logical_id(default_stack.stack.alerting.topic)
+    assert alarms
+    for alarm in alarms.values():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic}]
+    metrics = {a["Properties"]["MetricName"] for a in alarms.values()}
+    assert {"ExecutionsFailed", "Errors", "ApproximateNumberOfMessagesVisible"} <= metrics
+
+
+def test_an_existing_topic_is_used_and_none_created(existing_stack):
+    assert not existing_stack.resources("AWS::SNS::Topic")
+    for alarm in existing_stack.resources("AWS::CloudWatch::Alarm").values():
+        assert alarm["Properties"]["AlarmActions"] == ["arn:aws:sns:eu-west-1:123456789012:security-alerts"]
+
+
+# --- IAM ---------------------------------------------------------------------------------------------------------
+
+
+def _as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def _all_statements(synth):
+    for policy in synth.resources("AWS::IAM::Policy").values():
+        yield from policy["Properties"]["PolicyDocument"]["Statement"]
+
+
+def _statements_of_role(synth, role_id):
+    return [
+        s
+        for p in synth.resources("AWS::IAM::Policy").values()
+        if {"Ref": role_id} in p["Properties"]["Roles"]
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+DESTRUCTIVE = re.compile(r"^(sagemaker:(Delete|Stop|Create|Update|Start|AddTags)|ec2:(Create|Delete)|iam:PassRole)")
+
+
+@pytest.mark.parametrize("stack_name", ["default_stack", "existing_stack"])
+def test_no_destructive_action_has_a_wildcard_resource(stack_name, request):
+    synth = request.getfixturevalue(stack_name)
+    for statement in _all_statements(synth):
+        actions = _as_list(statement["Action"])
+        if any(DESTRUCTIVE.match(a) for a in actions):
+            assert "*" not in _as_list(statement["Resource"]), statement
+
+
+def test_destructive_sagemaker_actions_are_scoped_to_notebook_instances_of_this_account_and_region(default_stack):
+    scoped = {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":sagemaker:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                ":notebook-instance/*",
+            ],
+        ]
+    }
+    found = set()
+    for statement in _all_statements(default_stack):
+        for action in _as_list(statement["Action"]):
+            if action.startswith("sagemaker:") and action != "sagemaker:ListNotebookInstances":
+                assert statement["Resource"] == scoped, statement
+                found.add(action)
+    assert {
+        "sagemaker:StopNotebookInstance",
+        "sagemaker:DeleteNotebookInstance",
+        "sagemaker:CreateNotebookInstance",
+    } <= found
+
+
+def test_pass_role_only_to_sagemaker(default_stack, existing_stack):
+    for synth, pattern in ((default_stack, "*"), (existing_stack, "service-role/SageMaker-*")):
+        passes = [s for s in _all_statements(synth) if "iam:PassRole" in _as_list(s["Action"])]
+        assert passes
+        for statement in passes:
+            assert statement["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
+            assert json.dumps(statement["Resource"]).endswith(f':role/{pattern}"]]}}')
+
+
+def test_only_the_step_that_needs_it_may_delete(default_stack):
+    holders = []
+    for key, guard in default_stack.stack.workflow.steps.items():
+        statements = _statements_of_role(default_stack, default_stack.logical_id(guard.role))
+        if any("sagemaker:DeleteNotebookInstance" in _as_list(s["Action"]) for s in statements):
+            holders.append(key)
+    assert holders == [s.key for s in workflow_steps.STEPS if "sagemaker:delete" in s.permissions]
+
+
+def test_intake_may_start_the_workflow_and_sweep_may_list(default_stack):
+    machine = {"Ref": default_stack.logical_id(default_stack.stack.workflow.state_machine)}
+    for name in ("intake", "sweep"):
+        role = default_stack.logical_id(getattr(default_stack.stack.detection, name).role)
+        statements = _statements_of_role(default_stack, role)
+        assert any(s["Action"] == "states:StartExecution" and s["Resource"] == machine for s in statements)
+    sweep = _statements_of_role(default_stack, default_stack.logical_id(default_stack.stack.detection.sweep.role))
+    assert any(s["Action"] == "sagemaker:ListNotebookInstances" and s["Resource"] == "*" for s in sweep)
+
+
+# --- network -----------------------------------------------------------------------------------------------------
+
+
+def test_default_network_is_a_private_isolated_vpc_with_endpoints(default_stack):
+    template = default_stack.template
+    template.resource_count_is("AWS::EC2::VPC", 1)
+    template.has_resource_properties("AWS::EC2::VPC", {"EnableDnsSupport": True, "EnableDnsHostnames": True})
+    template.resource_count_is("AWS::EC2::InternetGateway", 0)
+    template.resource_count_is("AWS::EC2::NatGateway", 0)
+    template.resource_count_is("AWS::EC2::Subnet", 2)
+    for subnet in default_stack.resources("AWS::EC2::Subnet").values():
+        assert subnet["Properties"]["MapPublicIpOnLaunch"] is False
+    endpoints = [e["Properties"] for e in default_stack.resources("AWS::EC2::VPCEndpoint").values()]
+    services = {json.dumps(e["ServiceName"]): e for e in endpoints}
+    assert len(endpoints) == 5
+    interface = [e for e in endpoints if e.get("VpcEndpointType") == "Interface"]
+    assert len(interface) == 4 and all(e["PrivateDnsEnabled"] for e in interface)
+    names = " ".join(services)
+    for name in ("sagemaker.api", "sagemaker.runtime", ".sts", ".logs", ".s3"):
+        assert name in names
+
+
+def test_endpoints_accept_https_from_the_notebook_security_group(default_stack):
+    network = default_stack.stack.network
+    notebook_sg = default_stack.logical_id(network.notebook_security_group)
+    ingress = [r["Properties"] for r in default_stack.resources("AWS::EC2::SecurityGroupIngress").values()]
+    assert any(
+        r["FromPort"] == 443
+        and r["ToPort"] == 443
+        and r["SourceSecurityGroupId"] == {"Fn::GetAtt": [notebook_sg, "GroupId"]}
+        for r in ingress
+    )
+    egress = default_stack.json["Resources"][notebook_sg]["Properties"]["SecurityGroupEgress"]
+    # HTTPS out only; the subnets have no internet route, so it reaches only the endpoints.
+    assert [(r["FromPort"], r["ToPort"], r["IpProtocol"]) for r in egress] == [(443, 443, "tcp")]
+
+
+def test_lambdas_are_told_the_created_network(default_stack):
+    env = default_stack.json["Resources"][default_stack.logical_id(default_stack.stack.detection.intake.function)]
+    variables = env["Properties"]["Environment"]["Variables"]
+    assert "Fn::Join" in variables["NG_TARGET_SUBNET_IDS"]
+    assert variables["NG_REQUIRED_ENDPOINTS"] == "sagemaker.api,sagemaker.runtime,sts,logs,s3"
+
+
+def test_existing_network_is_used_as_given_and_endpoints_added_on_request(existing_stack):
+    existing_stack.template.resource_count_is("AWS::EC2::VPC", 0)
+    env = existing_stack.json["Resources"][existing_stack.logical_id(existing_stack.stack.detection.intake.function)]
+    variables = env["Properties"]["Environment"]["Variables"]
+    assert variables["NG_TARGET_SUBNET_IDS"] == "subnet-0123456789abcdef0,subnet-0fedcba9876543210"
+    assert variables["NG_TARGET_SECURITY_GROUP_IDS"] == "sg-0123456789abcdef0"
+    endpoints = [e["Properties"] for e in existing_stack.resources("AWS::EC2::VPCEndpoint").values()]
+    assert len(endpoints) == 5 and all(e["VpcId"] == "vpc-0123456789abcdef0" for e in endpoints)
+    (gateway,) = [e for e in endpoints if e["VpcEndpointType"] == "Gateway"]
+    assert gateway["RouteTableIds"] == ["rtb-0123456789abcdef0"]
+    existing_stack.template.has_resource_properties(
+        "AWS::EC2::SecurityGroupIngress",
+        {"FromPort": 443, "ToPort": 443, "SourceSecurityGroupId": "sg-0123456789abcdef0"},
+    )
+
+
+def test_trail_is_off_by_default_and_on_when_asked(default_stack, existing_stack):
+    default_stack.template.resource_count_is("AWS::CloudTrail::Trail", 0)
+    existing_stack.template.has_resource_properties(
+        "AWS::CloudTrail::Trail", {"IsLogging": True, "EnableLogFileValidation": True, "KMSKeyId": Match.any_value()}
+    )
+
+
+def test_settings_of_the_fixture_are_valid():
+    from tests.infrastructure.conftest import EXISTING_NETWORK
+
+    assert StackSettings.from_context(EXISTING_NETWORK).uses_existing_network
+
+
+# --- cdk-nag -----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stack_name", ["default_stack", "existing_stack"])
+def test_no_unacknowledged_findings(stack_name, request):
+    synth = request.getfixturevalue(stack_name)
+    report = AwsSolutionsChecks(synth.app).validate_scope(synth.app)
+    findings = [
+        f"{v.severity} {v.rule_name}: {[r.construct_path for r in v.violating_resources]}" for v in report.violations
+    ]
+    assert findings == []
+
+
+def _acknowledgements(construct):
+    for entry in construct.node.metadata:
+        if entry.type == Validations.ACKNOWLEDGED_RULES_METADATA_KEY:
+            yield from (entry.data or {}).items()
+    for child in construct.node.children:
+        yield from _acknowledgements(child)
+
+
+def test_every_acknowledgement_names_its_finding_and_reason(default_stack):
+    acknowledgements = list(_acknowledgements(default_stack.app))
+    assert acknowledgements
+    for rule, reason in acknowledgements:
+        assert isinstance(reason, str) and len(reason) >= 30, (rule, reason)
+        if "IAM5" in rule:
+            assert "[" in rule, f"IAM5 must be acknowledged per finding, not wholesale: {rule}"
+
+
+def test_no_destructive_action_is_acknowledged_as_a_wildcard(default_stack):
+    for rule, _ in _acknowledgements(default_stack.app):
+        assert "Action::sagemaker" not in rule and "Action::ec2" not in rule, rule
