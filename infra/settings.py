@@ -14,12 +14,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from notebook_guard.domain.evaluation import DEFAULT_EXEMPT_TAG
-from notebook_guard.domain.models import Action
-from notebook_guard.settings import DEFAULT_ENDPOINTS
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from infra import constants
+from notebook_guard.domain.evaluation import DEFAULT_EXEMPT_TAG
+from notebook_guard.domain.models import Action
+from notebook_guard.settings import DEFAULT_ENDPOINTS
 
 # Endpoint name -> what a notebook uses it for. The first five are what every private notebook needs.
 KNOWN_ENDPOINTS = {

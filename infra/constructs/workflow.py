@@ -12,12 +12,12 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
-from notebook_guard import workflow_steps
 
 from infra import constants
 from infra.constructs.functions import GuardFunction, LambdaPackage
 from infra.nag import acknowledge
 from infra.permissions import Resources, grants_for
+from notebook_guard import workflow_steps
 
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 

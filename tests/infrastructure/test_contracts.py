@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 from aws_cdk import App, Stack
-from notebook_guard import workflow_steps
 
 from infra import permissions
 from infra.constructs import workflow
 from infra.settings import StackSettings
+from notebook_guard import workflow_steps
 from tests.conftest import ROOT
 
 

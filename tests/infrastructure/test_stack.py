@@ -11,11 +11,11 @@ import pytest
 from aws_cdk import Validations
 from aws_cdk.assertions import Match
 from cdk_nag import AwsSolutionsChecks
-from notebook_guard import workflow_steps
-from notebook_guard.settings import ENVIRONMENT
 
 from infra.constructs.workflow import PLACEHOLDER, asl_path
 from infra.settings import StackSettings
+from notebook_guard import workflow_steps
+from notebook_guard.settings import ENVIRONMENT
 
 CLOUDTRAIL_PATTERN = {
     "source": ["aws.sagemaker"],
