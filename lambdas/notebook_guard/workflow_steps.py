@@ -102,6 +102,14 @@ STEPS: tuple[Step, ...] = (
 
 ASL_PATH = "infra/statemachine/remediation.asl.json"
 
+# The audit table (NG_AUDIT_TABLE): string partition key and string sort key with these names. The sort key
+# is "<time>#<execution name>#<what>", so a notebook's history reads in order.
+AUDIT_PARTITION_KEY = "notebook_name"
+AUDIT_SORT_KEY = "record_id"
+
+# No substitutions besides ${<key>FunctionArn}: configuration reaches the steps through their environment.
+EXTRA_SUBSTITUTIONS: dict[str, str] = {}
+
 
 def substitution_key(step: Step) -> str:
     return f"{step.key}FunctionArn"
