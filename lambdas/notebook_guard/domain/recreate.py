@@ -136,8 +136,13 @@ def checksum(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def snapshot_problems(document: dict, notebook_arn: str, creation_time: str | None) -> list[str]:
-    """Why a snapshot document cannot be trusted for this notebook (empty: it can)."""
+def snapshot_problems(
+    document: dict, notebook_arn: str, creation_time: str | None, restorable: bool = False
+) -> list[str]:
+    """Why a snapshot document cannot be trusted for this notebook (empty: it can).
+
+    ``restorable``: also require a complete create request (what a delete must be able to rely on).
+    """
     problems = []
     if document.get("schema") != SNAPSHOT_SCHEMA:
         problems.append(f"schema is {document.get('schema')!r}, expected {SNAPSHOT_SCHEMA!r}")
@@ -150,7 +155,8 @@ def snapshot_problems(document: dict, notebook_arn: str, creation_time: str | No
             f"created at {creation_time}"
         )
     request = document.get("create_request") or {}
-    for required in ("NotebookInstanceName", "InstanceType", "RoleArn", "SubnetId"):
+    required_fields = ("NotebookInstanceName", "InstanceType", "RoleArn", "SubnetId") if restorable else ()
+    for required in required_fields:
         if not request.get(required):
             problems.append(f"create_request has no {required}")
     return problems
