@@ -6,6 +6,7 @@ import functools
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
@@ -30,6 +31,7 @@ def step(function: Callable[[dict], dict]) -> Callable[[dict, LambdaContext], di
     def handler(event: dict, context: LambdaContext) -> dict:
         document = event.get("document", event) if isinstance(event, dict) else {}
         logger.append_keys(notebook_name=document.get("notebook_name"), step=function.__module__.rsplit(".", 1)[-1])
+        metrics.add_metric(name="WorkflowSteps", unit=MetricUnit.Count, value=1)
         try:
             return function(event)
         except ClientError as error:

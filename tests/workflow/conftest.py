@@ -1,0 +1,115 @@
+"""The real ASL file executed by moto, step Lambdas in-process, notebooks behaving as AWS documents."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pytest
+from moto import mock_aws
+from moto.sns.models import sns_backends
+from notebook_guard.aws import clients
+from notebook_guard.domain.alerts import parse_alert_body
+from notebook_guard_local.fake import FakeNotebooks, Faults
+from notebook_guard_local.workflow_runner import MOTO_CONFIG, LambdaSeam, WorkflowRunner, fast_client_retries, zero_time
+from notebook_guard_local.world import World, build_world
+
+from tests.conftest import ACCOUNT, REGION
+
+ZERO_WAITS = {"first_seconds": 0, "max_polls": 12}
+
+
+@dataclass
+class Harness:
+    world: World
+    runner: WorkflowRunner
+    fake: FakeNotebooks
+    faults: Faults
+    seam: LambdaSeam
+
+    @property
+    def sagemaker(self):
+        return clients.client("sagemaker", REGION)
+
+    @property
+    def backend(self):
+        from moto.sagemaker.models import sagemaker_backends
+
+        return sagemaker_backends[ACCOUNT][REGION]
+
+    def create_notebook(self, name: str = "analysis", status: str = "InService", **extra) -> dict:
+        """A notebook outside any VPC, brought to ``status`` (Pending: still being created)."""
+        request = {"NotebookInstanceName": name, "InstanceType": "ml.t3.medium", "RoleArn": self.world.role_arn}
+        request.update(extra)
+        self.sagemaker.create_notebook_instance(**request)
+        if status == "Pending":
+            return self.describe(name, advance=False)
+        self.fake.set_status(self.backend, name, status)
+        return self.describe(name, advance=False)
+
+    def describe(self, name: str, advance: bool = True) -> dict | None:
+        notebook = self.backend.notebook_instances.get(name)
+        if notebook is None:
+            return None
+        if advance:
+            return self.sagemaker.describe_notebook_instance(NotebookInstanceName=name)
+        return {
+            "NotebookInstanceArn": notebook.arn,
+            "NotebookInstanceStatus": notebook.status,
+            "CreationTime": notebook.creation_time,
+        }
+
+    def exists(self, name: str) -> bool:
+        return name in self.backend.notebook_instances
+
+    def run(self, name: str = "analysis", action: str = "remediate", trigger: str = "event", **extra):
+        notebook = self.backend.notebook_instances.get(name)
+        payload = {
+            "notebook_name": name,
+            "notebook_arn": notebook.arn
+            if notebook
+            else f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:notebook-instance/{name}",
+            "trigger": trigger,
+            "action": action,
+            "source": {},
+            "waits": ZERO_WAITS,
+            **extra,
+        }
+        return self.runner.run(payload)
+
+    def alerts(self) -> list[dict]:
+        topic = sns_backends[ACCOUNT][REGION].topics[self.world.topic_arn]
+        return [parse_alert_body(n[1]) for n in topic.sent_notifications]
+
+    def audit(self, name: str = "analysis") -> list[dict]:
+        items = clients.client("dynamodb", REGION).query(
+            TableName=self.world.table,
+            KeyConditionExpression="notebook_name = :n",
+            ExpressionAttributeValues={":n": {"S": name}},
+        )["Items"]
+        return [json.loads(i["record"]["S"]) for i in items]
+
+    def snapshots(self, name: str = "analysis") -> list[dict]:
+        s3 = clients.client("s3", REGION)
+        listed = s3.list_objects_v2(Bucket=self.world.bucket, Prefix=f"snapshots/{name}/").get("Contents", [])
+        return [json.loads(s3.get_object(Bucket=self.world.bucket, Key=o["Key"])["Body"].read()) for o in listed]
+
+
+@pytest.fixture
+def harness(monkeypatch):
+    with (
+        mock_aws(config=MOTO_CONFIG),
+        zero_time(),
+        fast_client_retries(),
+        Faults(services=("sagemaker", "s3", "dynamodb", "ec2", "iam", "kms", "sns")) as faults,
+        FakeNotebooks() as fake,
+        LambdaSeam() as seam,
+    ):
+        clients.reset()
+        world = build_world(REGION)
+        runner = WorkflowRunner(world.environment(), REGION)
+        for key, value in runner.environment.items():
+            monkeypatch.setenv(key, value)
+        runner.deploy()
+        faults.calls.clear()
+        yield Harness(world, runner, fake, faults, seam)
