@@ -133,6 +133,31 @@ def fast_client_retries(max_attempts: int = 3) -> Iterator[None]:
     clients.reset()
 
 
+_shared_loader = None
+
+
+@contextmanager
+def shared_service_models() -> Iterator[None]:
+    """Every new botocore session reuses one loader, so service models are parsed once per process.
+
+    ``clients.reset()`` (each test, each moto context) creates a new session; without this each one re-reads
+    the large JSON service models (EC2's alone is megabytes), which dominates a workflow test's run time.
+    """
+    import botocore.loaders
+    import botocore.session
+
+    global _shared_loader
+
+    def create_loader(search_path_string=None):
+        global _shared_loader
+        if _shared_loader is None:
+            _shared_loader = botocore.loaders.create_loader(search_path_string)
+        return _shared_loader
+
+    with mock.patch.object(botocore.session, "create_loader", create_loader):
+        yield
+
+
 def render_definition(function_arns: dict[str, str], asl_path: Path | None = None) -> str:
     """The ASL text with the stack's substitutions applied (``${<key>FunctionArn}`` and EXTRA_SUBSTITUTIONS)."""
     text = (asl_path or ROOT / ASL_PATH).read_text()

@@ -11,7 +11,14 @@ from moto.sns.models import sns_backends
 from notebook_guard.aws import clients
 from notebook_guard.domain.alerts import parse_alert_body
 from notebook_guard_local.fake import FakeNotebooks, Faults
-from notebook_guard_local.workflow_runner import MOTO_CONFIG, LambdaSeam, WorkflowRunner, fast_client_retries, zero_time
+from notebook_guard_local.workflow_runner import (
+    MOTO_CONFIG,
+    LambdaSeam,
+    WorkflowRunner,
+    fast_client_retries,
+    shared_service_models,
+    zero_time,
+)
 from notebook_guard_local.world import World, build_world
 
 from tests.conftest import ACCOUNT, REGION
@@ -62,7 +69,8 @@ class Harness:
     def exists(self, name: str) -> bool:
         return name in self.backend.notebook_instances
 
-    def run(self, name: str = "analysis", action: str = "remediate", trigger: str = "event", **extra):
+    def run(self, name: str = "analysis", action: str | None = "remediate", trigger: str = "event", **extra):
+        self.faults.calls.clear()
         notebook = self.backend.notebook_instances.get(name)
         payload = {
             "notebook_name": name,
@@ -98,6 +106,7 @@ class Harness:
 @pytest.fixture
 def harness(monkeypatch):
     with (
+        shared_service_models(),
         mock_aws(config=MOTO_CONFIG),
         zero_time(),
         fast_client_retries(),
