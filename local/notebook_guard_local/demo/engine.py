@@ -139,7 +139,7 @@ class Player:
     def _add_reserved_tags(self, name: str, tags: list[dict]) -> None:
         """What CloudFormation or Service Catalog would have stamped on the notebook (the API refuses them)."""
         notebook = self.sim.backend.notebook_instances[name]
-        self.sim.backend.tagger.tag_resource(notebook.arn, tags)
+        self.sim.backend.add_tags(notebook.arn, tags)
 
     def snapshot_before(self, actor: Actor) -> None:
         record = self.records[actor.name]

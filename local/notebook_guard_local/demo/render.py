@@ -42,12 +42,11 @@ class Printer:
         world = simulation.world
         self.heading("A simulated AWS account, on this machine only")
         rows = [
-            ("Endpoint", f"{simulation.endpoint} (moto, embedded; dummy credentials, real AWS is never called)"),
+            ("Endpoint", f"{simulation.endpoint} (embedded moto, dummy credentials: real AWS is never called)"),
             ("Network", f"VPC {world.vpc_id}, private subnet {world.private_subnet_id} (no internet route)"),
             (
                 "",
-                f"notebook security group {world.security_group_id}, {len(world.endpoint_ids)} VPC endpoints "
-                f"({', '.join(sorted(world.endpoint_ids))})",
+                f"security group {world.security_group_id}, VPC endpoints {', '.join(sorted(world.endpoint_ids))}",
             ),
             ("Storage", f"snapshot bucket {world.bucket}, audit table {world.table}"),
             ("Alerts", f"topic {world.topic_arn.rsplit(':', 1)[-1]}, subscribed by the security team's queue"),

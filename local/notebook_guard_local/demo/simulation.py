@@ -165,7 +165,7 @@ class Simulation:
     def ensure_references(self, request: dict) -> dict:
         """Create what ``request`` refers to and the account lacks (role, KMS key, lifecycle config, repos).
 
-        Returns the request with references the simulation had to mint (a KMS key id cannot be chosen) rewritten.
+        Returns the request unchanged (a copy): everything is created under the names the request uses.
         """
         request = json.loads(json.dumps(request))
         role_arn = request.get("RoleArn")
@@ -194,16 +194,7 @@ class Simulation:
                 )
         key_id = request.get("KmsKeyId")
         if key_id:
-            kms = self.client("kms")
-            try:
-                kms.describe_key(KeyId=key_id)
-            except kms.exceptions.NotFoundException:
-                minted = kms.create_key(Description=f"simulated stand-in for {key_id}")["KeyMetadata"]
-                alias = key_id.split(":", 5)[-1] if key_id.startswith("arn:") else key_id
-                if alias.startswith("alias/"):
-                    kms.create_alias(AliasName=alias, TargetKeyId=minted["KeyId"])
-                else:
-                    request["KmsKeyId"] = minted["Arn"] if key_id.startswith("arn:") else minted["KeyId"]
+            self._ensure_kms_key(key_id)
         lifecycle = request.get("LifecycleConfigName")
         if lifecycle:
             sagemaker = self.client("sagemaker")
@@ -216,20 +207,31 @@ class Simulation:
                     OnCreate=[{"Content": script}],
                     OnStart=[{"Content": script}],
                 )
-        for repository in [request.get("DefaultCodeRepository"), *(request.get("AdditionalCodeRepositories") or [])]:
-            if repository and not repository.startswith(("https://", "http://", "git@")):
-                self._ensure_code_repository(repository)
+        # Code repositories (DefaultCodeRepository, AdditionalCodeRepositories) need nothing: moto does not model
+        # SageMaker code repositories (CreateCodeRepository is not implemented) and accepts any name or URL.
         return request
 
-    def _ensure_code_repository(self, name: str) -> None:
-        sagemaker = self.client("sagemaker")
+    def _ensure_kms_key(self, key_id: str) -> None:
+        """A key (or alias) with exactly the id the request names, so the request works as given."""
+        from moto.kms.models import kms_backends
+
+        kms = self.client("kms")
         try:
-            sagemaker.describe_code_repository(CodeRepositoryName=name)
-        except Exception:  # moto answers an unknown repository with a ValidationException
-            sagemaker.create_code_repository(
-                CodeRepositoryName=name,
-                GitConfig={"RepositoryUrl": f"https://git-codecommit.{self.region}.amazonaws.com/v1/repos/{name}"},
-            )
+            kms.describe_key(KeyId=key_id)
+            return
+        except kms.exceptions.NotFoundException:
+            pass
+        minted = kms.create_key(Description=f"simulated stand-in for {key_id}")["KeyMetadata"]["KeyId"]
+        wanted = key_id.split(":", 5)[-1] if key_id.startswith("arn:") else key_id
+        if wanted.startswith("alias/"):
+            kms.create_alias(AliasName=wanted, TargetKeyId=minted)
+            return
+        wanted = wanted.removeprefix("key/")
+        backend = kms_backends[ACCOUNT][self.region]
+        key = backend.keys.pop(minted)
+        key.id = wanted
+        key.arn = key.arn.rsplit("/", 1)[0] + "/" + wanted
+        backend.keys[wanted] = key
 
 
 def _free_server() -> ThreadedMotoServer:
