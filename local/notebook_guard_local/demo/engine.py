@@ -31,8 +31,8 @@ REMEDIATED = "remediated"
 ROOT_ACCESS_FIXED = "root access fixed"
 FLAGGED = "flagged only"
 QUARANTINED = "quarantined"
-COMPLIANT = "left alone (compliant)"
-EXEMPT = "left alone (exempt)"
+COMPLIANT = "left alone: compliant"
+EXEMPT = "left alone: exempt"
 _ALERT_OUTCOMES = {
     "remediated": REMEDIATED,
     "root-access-fixed": ROOT_ACCESS_FIXED,

@@ -46,7 +46,7 @@ class Printer:
             ("Network", f"VPC {world.vpc_id}, private subnet {world.private_subnet_id} (no internet route)"),
             (
                 "",
-                f"security group {world.security_group_id}, VPC endpoints {', '.join(sorted(world.endpoint_ids))}",
+                f"SG {world.security_group_id}, endpoints {', '.join(sorted(world.endpoint_ids))}",
             ),
             ("Storage", f"snapshot bucket {world.bucket}, audit table {world.table}"),
             ("Alerts", f"topic {world.topic_arn.rsplit(':', 1)[-1]}, subscribed by the security team's queue"),
@@ -79,9 +79,11 @@ class Printer:
         else:
             evaluation = result.get("evaluation") or {}
             controls = sorted({v["control_id"] for v in evaluation.get("violations") or []})
-            found = f"violates {', '.join(controls)}" if controls else result.get("outcome")
+            found = (
+                f"violates {', '.join(controls)}".replace(", SageMaker.", ", .") if controls else result.get("outcome")
+            )
             action = f" (action '{result['action']}')" if result.get("action") else ""
-            self.line(f"  intake: {result.get('notebook_name')} {found} -> {result.get('outcome')}{action}")
+            self.line(f"  intake: {result.get('notebook_name')} {found} -> {result.get('outcome')}{action}"[:WIDTH])
         for execution, rows in trigger.executions:
             self.line()
             self.line(f"  Workflow execution {execution.arn.rsplit(':', 1)[-1]}")
@@ -109,20 +111,22 @@ class Printer:
 
     def table(self, records: list[NotebookRecord]) -> None:
         self.heading("Before and after")
-        header = f"{'notebook':<16} {'':<6} {'status':<10} {'subnet':<25} {'internet':<9} {'root':<9} outcome"
+        header = f"{'notebook':<15} {'':<6} {'status':<9} {'subnet':<24} {'internet':<8} {'root':<8} outcome"
         self.line(header)
         for record in records:
             for when, described in (("before", record.before), ("after", record.after)):
                 described = described or {}
                 subnet = described.get("SubnetId") or ("(none)" if described else "(gone)")
                 cells = (
-                    f"{record.name[:16] if when == 'before' else '':<16} {when:<6} "
-                    f"{described.get('NotebookInstanceStatus', '-'):<10} {subnet[:25]:<25} "
-                    f"{described.get('DirectInternetAccess', '-'):<9} {described.get('RootAccess', '-'):<9}"
-                )
+                    f"{record.name[:15] if when == 'before' else '':<15} {when:<6} "
+                    f"{described.get('NotebookInstanceStatus', '-'):<9} {subnet[:24]:<24} "
+                    f"{described.get('DirectInternetAccess', '-'):<8} {described.get('RootAccess', '-'):<8}"
+                ).rstrip()
                 if when == "after":
                     cells += " " + self.outcome(record)
                 self.line(cells)
+            if record.expected is not None and not record.as_expected:
+                self.line(self.paint(f"{'':<22} expected: {record.expected}", "31"))
         problems = [(r.name, p) for r in records for p in r.problems]
         for name, problem in problems:
             self.line(f"  {name}: {problem}")
@@ -131,8 +135,8 @@ class Printer:
         if record.expected is None:
             return record.outcome or "?"
         if record.as_expected:
-            return self.paint(f"{record.outcome} (ok)", "32")
-        return self.paint(f"{record.outcome} (EXPECTED {record.expected})", "31")
+            return self.paint(f"{record.outcome} ok", "32")
+        return self.paint(f"{record.outcome} NOT OK", "31")
 
     def verdict(self, records: list[NotebookRecord], wall: float, simulated: float) -> bool:
         wrong = [r for r in records if not r.as_expected]
