@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 
@@ -48,10 +49,8 @@ def delete_notebook(simulation, name: str) -> None:
     sagemaker.delete_notebook_instance(NotebookInstanceName=name)
     simulation.clock.advance(3600)
     assert simulation.status_of(name) == "Deleting"
-    try:
+    with contextlib.suppress(sagemaker.exceptions.ClientError):
         sagemaker.describe_notebook_instance(NotebookInstanceName=name)
-    except sagemaker.exceptions.ClientError:
-        pass
     assert simulation.status_of(name) == "Gone"
 
 
