@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -122,7 +123,8 @@ class PlanResult:
 
 
 def resolve_region(region: str | None) -> str:
-    region = region or clients.session().region_name
+    """--region, else AWS_REGION (which botocore does not read), else AWS_DEFAULT_REGION or the profile's."""
+    region = region or os.environ.get("AWS_REGION") or clients.session().region_name
     if not region:
         raise OperationError("no region: pass --region or set AWS_REGION (or a region in your AWS profile)")
     return region
@@ -215,7 +217,8 @@ def print_plan(result: PlanResult, stream: TextIO) -> None:
     write(json.dumps(result.request, indent=2, default=str))
 
 
-def add_plan_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+def add_plan_arguments(parser: argparse.ArgumentParser, region: bool = True) -> argparse.ArgumentParser:
+    """Declare the options; ``region=False`` when the caller's parser already has ``--region``."""
     parser.add_argument("name", metavar="NAME", help="notebook instance name")
     parser.add_argument("--subnet-id", help="target private subnet (the stack's NG_TARGET_SUBNET_IDS)")
     parser.add_argument(
@@ -242,7 +245,8 @@ def add_plan_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPars
     )
     parser.add_argument("--snapshot-bucket", help="snapshot bucket, to show the snapshot tag as it would be")
     parser.add_argument("--json", action="store_true", help="print the result as one JSON document")
-    parser.add_argument("--region", help="AWS region (default: AWS_REGION, AWS_DEFAULT_REGION or the profile's)")
+    if region:
+        parser.add_argument("--region", help="AWS region (default: AWS_REGION, AWS_DEFAULT_REGION or the profile's)")
     return parser
 
 
@@ -382,7 +386,8 @@ def restore_from_snapshot(reference: str, options: RestoreOptions) -> RestoreRes
     )
 
 
-def add_restore_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+def add_restore_arguments(parser: argparse.ArgumentParser, region: bool = True) -> argparse.ArgumentParser:
+    """Declare the options; ``region=False`` when the caller's parser already has ``--region``."""
     parser.add_argument(
         "snapshot", metavar="SNAPSHOT", help="s3://bucket/key of the snapshot, or its key with --bucket"
     )
@@ -395,7 +400,8 @@ def add_restore_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentP
     )
     parser.add_argument("--dry-run", action="store_true", help="verify and print the request; create nothing")
     parser.add_argument("--json", action="store_true", help="print the result as one JSON document")
-    parser.add_argument("--region", help="AWS region (default: AWS_REGION, AWS_DEFAULT_REGION or the profile's)")
+    if region:
+        parser.add_argument("--region", help="AWS region (default: AWS_REGION, AWS_DEFAULT_REGION or the profile's)")
     return parser
 
 
@@ -442,3 +448,28 @@ def fail(command: str, error: Exception) -> int:
         raise error
     print(f"notebook-guard {command}: {text}", file=sys.stderr)
     return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """``python -m notebook_guard_local.operations {plan,restore} ...`` until the CLI wires them in."""
+    parser = argparse.ArgumentParser(prog="notebook-guard")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, description, epilog, add, run in (
+        ("plan", PLAN_DESCRIPTION, PLAN_EPILOG, add_plan_arguments, run_plan),
+        ("restore", RESTORE_DESCRIPTION, RESTORE_EPILOG, add_restore_arguments, run_restore),
+    ):
+        sub = commands.add_parser(
+            name, description=description, epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter
+        )
+        add(sub)
+        sub.set_defaults(run=run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

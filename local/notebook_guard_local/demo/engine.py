@@ -170,7 +170,7 @@ class Player:
             event = state_change_event(described, self.tags(described["NotebookInstanceArn"]), ACCOUNT, self.sim.region)
             title = f"State change: {actor.name} is InService -> intake"
         at = self.sim.clock.now
-        result = intake.handler(event, _context("notebook-guard-intake"))
+        result = intake.handler(event, _Context("notebook-guard-intake", self.sim.region))
         record.actions.append({"trigger": "event", "event": event["detail-type"], "intake": _brief(result)})
         return self._finish(Trigger(at, title, result))
 
@@ -294,7 +294,7 @@ def expected_outcome(
     """What the configured actions should do to a notebook created with ``request`` (for scenario files)."""
     describe = {
         "NotebookInstanceName": request["NotebookInstanceName"],
-        "NotebookInstanceArn": f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:notebook-instance/x",
+        "NotebookInstanceArn": f"arn:aws:sagemaker:{get_settings().region}:{ACCOUNT}:notebook-instance/x",
         "NotebookInstanceStatus": "InService",
         **{k: request[k] for k in ("SubnetId", "DirectInternetAccess", "RootAccess") if k in request},
         "SecurityGroups": request.get("SecurityGroupIds", []),
@@ -334,13 +334,9 @@ class _Context:
     aws_request_id = "demo"
     function_version = "$LATEST"
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, region: str) -> None:
         self.function_name = name
-        self.invoked_function_arn = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{name}"
+        self.invoked_function_arn = f"arn:aws:lambda:{region}:{ACCOUNT}:function:{name}"
 
     def get_remaining_time_in_millis(self) -> int:
         return 30_000
-
-
-def _context(name: str) -> _Context:
-    return _Context(name)

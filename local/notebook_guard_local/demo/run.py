@@ -32,13 +32,16 @@ examples:
   notebook-guard demo --scenario examples/full-fields.json --action remediate --report report.json
 
 A scenario is a JSON list of CreateNotebookInstance requests in boto3's parameter shape (tags included).
-Whatever a request refers to and the simulated account lacks (IAM role, KMS key, lifecycle configuration,
-code repositories) is created first. Each notebook is created, detected (CloudTrail event when it has no
-SubnetId, state-change event otherwise), handled by the event action, then a sweep runs with the sweep
-action. exit codes: 0 all as expected, 1 some outcome not as expected, 2 bad arguments or scenario."""
+Whatever a request refers to and the simulated account lacks (IAM role, KMS key, lifecycle
+configuration) is created first; code repositories need nothing. Each notebook is created, detected
+(CloudTrail event when it has no SubnetId, state-change event otherwise) and handled by the event action,
+then a sweep runs with the sweep action.
+
+exit codes: 0 all as expected, 1 some outcome not as expected, 2 bad arguments or scenario."""
 
 
-def add_demo_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+def add_demo_arguments(parser: argparse.ArgumentParser, region: bool = True) -> argparse.ArgumentParser:
+    """Declare the options; ``region=False`` when the caller's parser already has ``--region``."""
     parser.add_argument(
         "--scenario",
         metavar="FILE",
@@ -54,10 +57,11 @@ def add_demo_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPars
         choices=[a.value for a in Action],
         help="force this action for both triggers (default: the stack's, event=remediate, sweep=notify)",
     )
-    parser.add_argument(
-        "--region",
-        help="region of the simulated account (default: AWS_REGION, AWS_DEFAULT_REGION, else us-east-1)",
-    )
+    if region:
+        parser.add_argument(
+            "--region",
+            help="region of the simulated account (default: AWS_REGION, AWS_DEFAULT_REGION, else us-east-1)",
+        )
     parser.add_argument("--no-alerts", action="store_true", help="do not print the alert texts (still counted)")
     return parser
 
