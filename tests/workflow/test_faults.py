@@ -122,22 +122,33 @@ def inject_and_run(harness, make, call: str, kind: str, name: str):
     return execution
 
 
+_SHORT = {"throttling": "thr", "server-error": "5xx", "access-denied": "deny", TRANSIENT_ONCE: "thr1"}
+
+
+def notebook_name(call: str, kind: str, prefix: str = "") -> str:
+    service, operation = call.split(":")
+    return f"{prefix}{_SHORT[kind]}-{service}-{operation}"[:58].rstrip("-")
+
+
 @pytest.mark.parametrize("call", sorted(RECREATE_CALLS))
-def test_recreate_path_survives_a_fault_at(harness, call):
+def test_recreate_path_survives_a_fault_at(shared_harness, call):
     for kind in (*FAULT_KINDS, TRANSIENT_ONCE):
-        inject_and_run(harness, full_notebook, call, kind, f"nb-{kind}")
+        inject_and_run(shared_harness, full_notebook, call, kind, notebook_name(call, kind))
 
 
 @pytest.mark.parametrize("call", sorted(ROOT_ACCESS_CALLS - RECREATE_CALLS))
-def test_root_access_path_survives_a_fault_at(harness, call):
+def test_root_access_path_survives_a_fault_at(shared_harness, call):
     for kind in (*FAULT_KINDS, TRANSIENT_ONCE):
-        inject_and_run(harness, root_access_notebook, call, kind, f"nb-{kind}")
+        inject_and_run(shared_harness, root_access_notebook, call, kind, notebook_name(call, kind, "root-"))
 
 
-def test_a_failure_after_the_delete_leaves_a_snapshot_and_a_restore_alert(harness):
-    execution = inject_and_run(harness, full_notebook, "sagemaker:CreateNotebookInstance", "access-denied", "nb")
+def test_a_failure_after_the_delete_leaves_a_snapshot_and_a_restore_alert(shared_harness):
+    harness = shared_harness
+    execution = inject_and_run(
+        harness, full_notebook, "sagemaker:CreateNotebookInstance", "access-denied", "after-delete"
+    )
     assert execution.status == "FAILED"
-    alert = [a for a in harness.alerts() if a["kind"] == "failed"][-1]
+    alert = [a for a in harness.alerts() if a["kind"] == "failed" and a["notebook"]["name"] == "after-delete"][-1]
     assert alert["details"]["failed_step"] == "Recreate the notebook in the private subnet"
     assert "AccessDenied" in alert["details"]["error"] or alert["details"]["error"] == "AwsRequestFailed"
-    assert not harness.exists("nb")
+    assert not harness.exists("after-delete")
