@@ -30,7 +30,9 @@ from unittest import mock
 from botocore.config import Config
 from moto.awslambda_simple.models import LambdaSimpleBackend
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 from notebook_guard.aws import clients
 from notebook_guard.settings import get_settings
 from notebook_guard.workflow_steps import ASL_PATH, EXTRA_SUBSTITUTIONS, STEPS, Step, substitution_key
@@ -66,7 +68,7 @@ class LambdaSeam:
     def __init__(self) -> None:
         self._by_name = {function_name(s): s for s in STEPS}
         self.invocations: list[str] = []
-        self._patcher = None
+        self._patchers: list = []
 
     def handler_of(self, step: Step):
         module, attribute = step.handler.rsplit(".", 1)
@@ -95,13 +97,27 @@ class LambdaSeam:
                 response_headers["x-amz-function-error"] = "Unhandled"
             return payload
 
-        self._patcher = mock.patch.object(LambdaSimpleBackend, "invoke", invoke)
-        self._patcher.start()
+        # moto's interpreter builds a new boto3 Lambda client for every Task (~25 ms each); one per region does.
+        cache: dict = {}
+        original = lambda_eval_utils.boto_client_for
+
+        def boto_client_for(region, service, state_credentials=None):
+            key = (region, service)
+            if key not in cache:
+                cache[key] = original(region=region, service=service, state_credentials=state_credentials)
+            return cache[key]
+
+        self._patchers = [
+            mock.patch.object(LambdaSimpleBackend, "invoke", invoke),
+            mock.patch.object(lambda_eval_utils, "boto_client_for", boto_client_for),
+        ]
+        for patcher in self._patchers:
+            patcher.start()
         return self
 
     def __exit__(self, *exc) -> None:
-        if self._patcher:
-            self._patcher.stop()
+        for patcher in reversed(self._patchers):
+            patcher.stop()
 
 
 @contextmanager
@@ -131,6 +147,26 @@ def fast_client_retries(max_attempts: int = 3) -> Iterator[None]:
         clients.reset()
         yield
     clients.reset()
+
+
+@contextmanager
+def parse_definitions_once() -> Iterator[None]:
+    """moto re-parses the ASL (ANTLR) for every execution, ~0.4 s for this state machine; parse each once.
+
+    The parsed program keeps per-execution state in its Environment, not in the components, so executions
+    can share it.
+    """
+    cache: dict[str, object] = {}
+    original = ExecutionWorker._get_evaluation_entrypoint
+
+    def entrypoint(worker):
+        definition = worker._evaluation_details.state_machine_details.definition
+        if definition not in cache:
+            cache[definition] = original(worker)
+        return cache[definition]
+
+    with mock.patch.object(ExecutionWorker, "_get_evaluation_entrypoint", entrypoint):
+        yield
 
 
 _shared_loader = None

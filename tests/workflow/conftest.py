@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -16,12 +17,13 @@ from notebook_guard_local.workflow_runner import (
     LambdaSeam,
     WorkflowRunner,
     fast_client_retries,
+    parse_definitions_once,
     shared_service_models,
     zero_time,
 )
 from notebook_guard_local.world import World, build_world
 
-from tests.conftest import ACCOUNT, REGION
+from tests.conftest import ACCOUNT, FAKE_ACCESS_KEY, REGION
 
 ZERO_WAITS = {"first_seconds": 0, "max_polls": 12}
 
@@ -103,17 +105,24 @@ class Harness:
         return [json.loads(s3.get_object(Bucket=self.world.bucket, Key=o["Key"])["Body"].read()) for o in listed]
 
 
-@pytest.fixture
-def harness(monkeypatch):
+@contextmanager
+def harness_context():
     with (
         shared_service_models(),
         mock_aws(config=MOTO_CONFIG),
+        # Entered after mock_aws, so undone before it: mock_aws restores the environment as it found it.
+        pytest.MonkeyPatch.context() as monkeypatch,
         zero_time(),
+        parse_definitions_once(),
         fast_client_retries(),
         Faults(services=("sagemaker", "s3", "dynamodb", "ec2", "iam", "kms", "sns")) as faults,
         FakeNotebooks() as fake,
         LambdaSeam() as seam,
     ):
+        # mock_aws swaps in its own fake keys; keep the suite's (also fake) ones so tests/conftest.py's
+        # safety check holds for a module-scoped harness too.
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", FAKE_ACCESS_KEY)
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", FAKE_ACCESS_KEY)
         clients.reset()
         world = build_world(REGION)
         runner = WorkflowRunner(world.environment(), REGION)
@@ -122,3 +131,17 @@ def harness(monkeypatch):
         runner.deploy()
         faults.calls.clear()
         yield Harness(world, runner, fake, faults, seam)
+
+
+@pytest.fixture
+def harness():
+    """A fresh account per test."""
+    with harness_context() as harness:
+        yield harness
+
+
+@pytest.fixture(scope="module")
+def shared_harness():
+    """One account for a whole module (tests must use notebook names of their own)."""
+    with harness_context() as harness:
+        yield harness

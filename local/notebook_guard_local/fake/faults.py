@@ -12,11 +12,12 @@ import json
 import threading
 from collections import Counter
 from dataclasses import dataclass
+from unittest import mock
 
 import botocore.handlers
 import botocore.session
 from botocore.awsrequest import AWSResponse
-from moto.core.botocore_stubber import MockRawResponse
+from moto.core.botocore_stubber import BotocoreStubber, MockRawResponse
 
 FAULT_KINDS = ("throttling", "server-error", "access-denied")
 
@@ -117,13 +118,26 @@ class Faults:
                 if fault.times is not None and fault.hits >= fault.times:
                     continue
                 fault.hits += 1
+                # botocore calls every before-send handler and keeps the first answer: mark the request so
+                # moto's in-process stubber does not also execute it (a failed call has no side effect).
+                request.notebook_guard_fault = True
                 return error_response(request.url, service, fault.kind, operation)
         return None
 
     def __enter__(self) -> Faults:
-        # First in the list, so it answers before moto's own before-send stubber.
+        # First in the list, so its answer wins over moto's own before-send stubber.
         botocore.handlers.BUILTIN_HANDLERS.insert(0, ("before-send", self))
+        original = BotocoreStubber.__call__
+
+        def stubber(stub, event_name, request, **kwargs):
+            if getattr(request, "notebook_guard_fault", False):
+                return None
+            return original(stub, event_name, request, **kwargs)
+
+        self._stubber_patch = mock.patch.object(BotocoreStubber, "__call__", stubber)
+        self._stubber_patch.start()
         return self
 
     def __exit__(self, *exc) -> None:
+        self._stubber_patch.stop()
         botocore.handlers.BUILTIN_HANDLERS.remove(("before-send", self))
