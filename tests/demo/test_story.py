@@ -19,15 +19,16 @@ EXPECTED = {
 }
 
 
-def test_the_built_in_story_plays_as_expected(tmp_path):
-    out = io.StringIO()
+def test_the_built_in_story_plays_as_expected_and_exits_0(tmp_path, capsys):
     started = time.monotonic()
-    result = play(stream=out, report_path=str(tmp_path / "report.json"))
+    args = argparse.Namespace(scenario=None, report=str(tmp_path / "report.json"), action=None, region=None)
+    code = run_demo(args)
     elapsed = time.monotonic() - started
-    text = out.getvalue()
+    text = capsys.readouterr().out
 
-    assert result.passed, text
-    assert {r.name: r.outcome for r in result.records} == EXPECTED
+    assert code == 0, text
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert {n["name"]: n["outcome"] for n in report["notebooks"]} == EXPECTED
     assert elapsed < 45, f"the demo took {elapsed:.1f} s"
     # The story, in order: the CloudTrail path, the in-place fix, the sweep.
     positions = [
@@ -53,13 +54,20 @@ def test_the_built_in_story_plays_as_expected(tmp_path):
     ]
     assert "  | --- machine-readable ---" in text
 
-    report = json.loads((tmp_path / "report.json").read_text())
     assert report["passed"] is True
     by_name = {n["name"]: n for n in report["notebooks"]}
     assert by_name["fraud-model"]["alerts"] == [] and by_name["vendor-poc"]["alerts"] == []
     assert [a["document"]["kind"] for a in by_name["legacy-etl"]["alerts"]] == ["violation"]
     legacy = by_name["legacy-etl"]
     assert legacy["after"]["describe"]["CreationTime"] == legacy["before"]["describe"]["CreationTime"]
+
+
+def test_a_forced_notify_action_only_flags_and_the_verdict_follows_the_actions():
+    out = io.StringIO()
+    result = play(action="notify", stream=out, show_alerts=False)
+    assert result.passed, out.getvalue()
+    outcomes = {r.name: r.outcome for r in result.records}
+    assert outcomes["churn-forecast"] == engine.FLAGGED and outcomes["gpu-research"] == engine.FLAGGED
 
 
 def test_run_demo_refuses_an_unusable_scenario_with_exit_2(tmp_path, capsys):

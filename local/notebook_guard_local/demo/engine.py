@@ -276,7 +276,12 @@ def after_state_problems(record: NotebookRecord, target_subnet: str) -> list[str
         if after.get("SubnetId") != before.get("SubnetId"):
             problems.append("its subnet changed")
     elif outcome in (FLAGGED, COMPLIANT, EXEMPT):
-        changed = [k for k in set(before) | set(after) if k != "LastModifiedTime" and before.get(k) != after.get(k)]
+        # A notebook still being created when the story met it may finish creating: that is not a change.
+        settling = (
+            before.get("NotebookInstanceStatus") == "Pending" and after.get("NotebookInstanceStatus") == "InService"
+        )
+        volatile = {"LastModifiedTime", "Url"} | ({"NotebookInstanceStatus"} if settling else set())
+        changed = [k for k in set(before) | set(after) if k not in volatile and before.get(k) != after.get(k)]
         if changed:
             problems.append(f"it changed ({', '.join(sorted(changed))}) though nothing should have been done")
     return problems
