@@ -9,6 +9,7 @@ stack gives them; the workflow is the real ASL file. Every observation lands in 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -275,6 +276,11 @@ def after_state_problems(record: NotebookRecord, target_subnet: str) -> list[str
             problems.append("it was recreated instead of fixed in place")
         if after.get("SubnetId") != before.get("SubnetId"):
             problems.append("its subnet changed")
+    elif outcome == QUARANTINED:
+        if after.get("NotebookInstanceStatus") != "Stopped":
+            problems.append(f"it is {after.get('NotebookInstanceStatus')}, not Stopped")
+        if after.get("CreationTime") != before.get("CreationTime"):
+            problems.append("it was recreated, though quarantine only stops it")
     elif outcome in (FLAGGED, COMPLIANT, EXEMPT):
         # A notebook still being created when the story met it may finish creating: that is not a change.
         settling = (
@@ -322,8 +328,6 @@ def expected_outcome(
 def _execution_notebook(execution: Execution) -> str | None:
     for event in execution.events:
         if event["type"] == "ExecutionStarted":
-            import json
-
             return json.loads(event["executionStartedEventDetails"]["input"]).get("notebook_name")
     return None
 
