@@ -110,8 +110,9 @@ def test_restore_round_trips_a_remediated_notebook(simulation, capsys):
     snapshot_uri = record.tags_after[SNAPSHOT_TAG]
     delete_notebook(simulation, "full-fields")
 
-    assert run_restore(restore_args(snapshot_uri)) == 0
-    printed = json.loads(capsys.readouterr().out)
+    out = io.StringIO()
+    assert run_restore(restore_args(snapshot_uri), stream=out) == 0
+    printed = json.loads(out.getvalue())
     assert printed["network"] == "as remediated" and printed["arn"] == record.after["NotebookInstanceArn"]
     restored = player.describe("full-fields")
     assert configuration(restored) == configuration(record.after)
@@ -153,9 +154,29 @@ def test_restore_refuses_missing_and_foreign_snapshots(simulation, capsys):
     assert "pass --bucket" in capsys.readouterr().err
 
 
-def test_dry_run_creates_nothing(simulation, capsys):
+def test_dry_run_creates_nothing(simulation):
     player, record = remediated(simulation, full_fields_request())
     delete_notebook(simulation, "full-fields")
-    assert run_restore(restore_args(record.tags_after[SNAPSHOT_TAG], dry_run=True)) == 0
-    assert json.loads(capsys.readouterr().out)["arn"] is None
+    out = io.StringIO()
+    assert run_restore(restore_args(record.tags_after[SNAPSHOT_TAG], dry_run=True), stream=out) == 0
+    assert json.loads(out.getvalue())["arn"] is None
     assert player.describe("full-fields") is None
+
+
+def test_plan_of_root_access_only_and_of_a_compliant_notebook(simulation):
+    world = simulation.world
+    private = {"SubnetId": world.private_subnet_id, "SecurityGroupIds": [world.security_group_id]}
+    player = Player(simulation)
+    base = {"InstanceType": "ml.t3.medium", "RoleArn": world.role_arn, "DirectInternetAccess": "Disabled", **private}
+    player.seed_existing(Actor({"NotebookInstanceName": "rooted", "RootAccess": "Enabled", **base}, "existing"))
+    player.seed_existing(Actor({"NotebookInstanceName": "fine", "RootAccess": "Disabled", **base}, "existing"))
+
+    out = io.StringIO()
+    assert run_plan(plan_args("rooted", simulation), stream=out) == 0
+    plan = json.loads(out.getvalue())
+    assert plan["path"] == "root-access" and plan["operation"] == "UpdateNotebookInstance"
+    assert plan["request"] == {"NotebookInstanceName": "rooted", "RootAccess": "Disabled"}
+
+    out = io.StringIO()
+    assert run_plan(plan_args("fine", simulation, json=False), stream=out) == 0
+    assert "compliant: a remediation would do nothing." in out.getvalue()
