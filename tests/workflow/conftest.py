@@ -12,6 +12,7 @@ from moto.sns.models import sns_backends
 from notebook_guard.aws import clients
 from notebook_guard.domain.alerts import parse_alert_body
 from notebook_guard_local.fake import FakeNotebooks, Faults
+from notebook_guard_local.fake.notebooks import VirtualClock
 from notebook_guard_local.workflow_runner import (
     MOTO_CONFIG,
     LambdaSeam,
@@ -107,16 +108,17 @@ class Harness:
 
 @contextmanager
 def harness_context():
+    clock = VirtualClock()
     with (
         shared_service_models(),
         mock_aws(config=MOTO_CONFIG),
         # Entered after mock_aws, so undone before it: mock_aws restores the environment as it found it.
         pytest.MonkeyPatch.context() as monkeypatch,
-        zero_time(),
+        zero_time(clock) as clock,
         parse_definitions_once(),
         fast_client_retries(),
         Faults(services=("sagemaker", "s3", "dynamodb", "ec2", "iam", "kms", "sns")) as faults,
-        FakeNotebooks() as fake,
+        FakeNotebooks(clock=clock) as fake,
         LambdaSeam() as seam,
     ):
         # mock_aws swaps in its own fake keys; keep the suite's (also fake) ones so tests/conftest.py's
