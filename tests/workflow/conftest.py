@@ -88,6 +88,10 @@ class Harness:
         }
         return self.runner.run(payload)
 
+    def runner_executions(self) -> list[dict]:
+        sfn = clients.client("stepfunctions", REGION)
+        return sfn.list_executions(stateMachineArn=self.runner.state_machine_arn)["executions"]
+
     def alerts(self) -> list[dict]:
         topic = sns_backends[ACCOUNT][REGION].topics[self.world.topic_arn]
         return [parse_alert_body(n[1]) for n in topic.sent_notifications]
