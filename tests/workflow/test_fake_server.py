@@ -16,7 +16,9 @@ def server_client():
     host, port = server.get_host_and_port()
     try:
         with Faults() as faults, FakeNotebooks() as fake:
-            client = boto3.client("sagemaker", region_name="us-east-1", endpoint_url=f"http://{host}:{port}")
+            # A session created after Faults is installed (Faults hooks sessions at creation).
+            session = boto3.session.Session()
+            client = session.client("sagemaker", region_name="us-east-1", endpoint_url=f"http://{host}:{port}")
             yield client, fake, faults
     finally:
         server.stop()
