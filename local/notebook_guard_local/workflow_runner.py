@@ -290,7 +290,7 @@ class WorkflowRunner:
                 break
             if time.monotonic() > deadline:
                 raise TimeoutError(f"execution {execution_arn} still running after {timeout} s")
-            time.sleep(0.005)
+            time.sleep(0.02)  # each poll is an API call competing with the execution for the GIL
         events = []
         paginator = sfn.get_paginator("get_execution_history")
         for page in paginator.paginate(executionArn=execution_arn):

@@ -12,6 +12,7 @@ from moto.sns.models import sns_backends
 from notebook_guard.aws import clients
 from notebook_guard.domain.alerts import parse_alert_body
 from notebook_guard_local.fake import FakeNotebooks, Faults
+from notebook_guard_local.fake.notebooks import VirtualClock
 from notebook_guard_local.workflow_runner import (
     MOTO_CONFIG,
     LambdaSeam,
@@ -87,6 +88,10 @@ class Harness:
         }
         return self.runner.run(payload)
 
+    def runner_executions(self) -> list[dict]:
+        sfn = clients.client("stepfunctions", REGION)
+        return sfn.list_executions(stateMachineArn=self.runner.state_machine_arn)["executions"]
+
     def alerts(self) -> list[dict]:
         topic = sns_backends[ACCOUNT][REGION].topics[self.world.topic_arn]
         return [parse_alert_body(n[1]) for n in topic.sent_notifications]
@@ -107,16 +112,17 @@ class Harness:
 
 @contextmanager
 def harness_context():
+    clock = VirtualClock()
     with (
         shared_service_models(),
         mock_aws(config=MOTO_CONFIG),
         # Entered after mock_aws, so undone before it: mock_aws restores the environment as it found it.
         pytest.MonkeyPatch.context() as monkeypatch,
-        zero_time(),
+        zero_time(clock) as clock,
         parse_definitions_once(),
         fast_client_retries(),
         Faults(services=("sagemaker", "s3", "dynamodb", "ec2", "iam", "kms", "sns")) as faults,
-        FakeNotebooks() as fake,
+        FakeNotebooks(clock=clock) as fake,
         LambdaSeam() as seam,
     ):
         # mock_aws swaps in its own fake keys; keep the suite's (also fake) ones so tests/conftest.py's

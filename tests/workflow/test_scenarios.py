@@ -137,7 +137,9 @@ def test_a_recreate_that_fails_alerts_with_the_reason_and_the_snapshot(harness):
     assert execution.status == "FAILED"
     assert kinds(harness) == ["failed"]
     alert = harness.alerts()[0]
-    assert "no ml.t3.medium capacity" in alert["details"]["error"] or "capacity" in str(alert)
+    assert alert["details"]["error"] == "NotebookFailed"
+    assert alert["details"]["cause"] == "ResourceLimitExceeded: no ml.t3.medium capacity"
+    assert alert["details"]["failed_step"] == "Wait until in-service" and alert["details"]["state"] == "Failed"
     assert alert["snapshot_uri"].startswith("s3://")
     assert f"notebook-guard restore {alert['snapshot_uri']}" in alert["restore"]
     assert "aws sagemaker create-notebook-instance" in alert["restore"]

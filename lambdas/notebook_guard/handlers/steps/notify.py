@@ -92,6 +92,7 @@ def handler(event: dict) -> dict:
                 "state": state,
                 "failed_step": (document.get("failure") or {}).get("Step") or document.get("failed_step"),
                 "error": (document.get("failure") or {}).get("Error"),
+                "cause": str((document.get("failure") or {}).get("Cause") or "")[:1000] or None,
                 "wait": document.get("loop"),
                 "preflight_problems": (document.get("preflight") or {}).get("problems"),
                 "dropped": (document.get("snapshot") or {}).get("dropped"),
