@@ -77,7 +77,18 @@ def build_world(region: str = "us-east-1", bucket: str = "notebook-guard-snapsho
         s3.create_bucket(Bucket=bucket)
     else:
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
-    table = "notebook-guard-audit"
+    table = build_audit_table("notebook-guard-audit", region)
+    topic_arn = clients.client("sns", region).create_topic(Name="notebook-guard-alerts")["TopicArn"]
+    role_arn = clients.client("iam", region).create_role(
+        RoleName="notebook-execution-role",
+        AssumeRolePolicyDocument='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole",'
+        '"Principal":{"Service":"sagemaker.amazonaws.com"}}]}',
+    )["Role"]["Arn"]
+    return World(region, vpc_id, private, public, group, other_group, bucket, table, topic_arn, role_arn, endpoints)
+
+
+def build_audit_table(table: str, region: str) -> str:
+    """The audit table with the key schema the workflow writes (see workflow_steps.AUDIT_*)."""
     clients.client("dynamodb", region).create_table(
         TableName=table,
         KeySchema=[
@@ -90,10 +101,4 @@ def build_world(region: str = "us-east-1", bucket: str = "notebook-guard-snapsho
         ],
         BillingMode="PAY_PER_REQUEST",
     )
-    topic_arn = clients.client("sns", region).create_topic(Name="notebook-guard-alerts")["TopicArn"]
-    role_arn = clients.client("iam", region).create_role(
-        RoleName="notebook-execution-role",
-        AssumeRolePolicyDocument='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole",'
-        '"Principal":{"Service":"sagemaker.amazonaws.com"}}]}',
-    )["Role"]["Arn"]
-    return World(region, vpc_id, private, public, group, other_group, bucket, table, topic_arn, role_arn, endpoints)
+    return table

@@ -12,7 +12,7 @@ from moto.sns.models import sns_backends
 from notebook_guard.aws import clients
 from notebook_guard.domain.alerts import parse_alert_body
 from notebook_guard_local.fake import FakeNotebooks, Faults
-from notebook_guard_local.fake.notebooks import VirtualClock
+from notebook_guard_local.fake.notebooks import Timeline, VirtualClock
 from notebook_guard_local.workflow_runner import (
     MOTO_CONFIG,
     LambdaSeam,
@@ -22,7 +22,7 @@ from notebook_guard_local.workflow_runner import (
     shared_service_models,
     zero_time,
 )
-from notebook_guard_local.world import World, build_world
+from notebook_guard_local.world import World, build_audit_table, build_world
 
 from tests.conftest import ACCOUNT, FAKE_ACCESS_KEY, REGION
 
@@ -88,6 +88,24 @@ class Harness:
         }
         return self.runner.run(payload)
 
+    def reset(self) -> None:
+        """Forget every notebook, alert, audit record and snapshot; keep the network, functions and state machine."""
+        self.backend.notebook_instances.clear()
+        self.backend.notebook_instance_lifecycle_configurations.clear()
+        fake = self.fake
+        for state in (fake._transitions, fake._extras, fake._create_failures, fake._stuck):
+            state.clear()
+        fake.history.clear()
+        fake.timeline = Timeline()
+        self.faults.clear()
+        self.faults.calls.clear()
+        sns_backends[ACCOUNT][REGION].topics[self.world.topic_arn].sent_notifications.clear()
+        clients.client("dynamodb", REGION).delete_table(TableName=self.world.table)
+        build_audit_table(self.world.table, REGION)
+        s3 = clients.client("s3", REGION)
+        for item in s3.list_objects_v2(Bucket=self.world.bucket).get("Contents", []):
+            s3.delete_object(Bucket=self.world.bucket, Key=item["Key"])
+
     def runner_executions(self) -> list[dict]:
         sfn = clients.client("stepfunctions", REGION)
         return sfn.list_executions(stateMachineArn=self.runner.state_machine_arn)["executions"]
@@ -140,10 +158,10 @@ def harness_context():
 
 
 @pytest.fixture
-def harness():
-    """A fresh account per test."""
-    with harness_context() as harness:
-        yield harness
+def harness(shared_harness):
+    """The module's account, emptied of notebooks, alerts, audit records and snapshots before each test."""
+    shared_harness.reset()
+    return shared_harness
 
 
 @pytest.fixture(scope="module")

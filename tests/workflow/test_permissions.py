@@ -29,7 +29,7 @@ GROUP_OF_CALL = {
 }
 
 
-def test_every_call_of_a_step_is_in_its_permission_groups(harness):
+def test_every_call_of_a_step_is_in_its_permission_groups(harness, monkeypatch):
     calls_by_step: dict[str, set[str]] = {}
     seam, faults = harness.seam, harness.faults
     original = seam.invoke
@@ -40,7 +40,7 @@ def test_every_call_of_a_step_is_in_its_permission_groups(harness):
         calls_by_step.setdefault(seam.invocations[-1], set()).update(faults.calls[before:])
         return result
 
-    seam.invoke = invoke
+    monkeypatch.setattr(seam, "invoke", invoke)
     full_notebook(harness, "full")
     assert harness.run("full").status == "SUCCEEDED"
     root_access_notebook(harness, "rooted")

@@ -113,11 +113,9 @@ def test_a_preflight_failure_blocks_without_touching_the_notebook(harness, monke
     elif problem == "foreign-security-group":
         monkeypatch.setenv("NG_TARGET_SECURITY_GROUP_IDS", world.other_vpc_security_group_id)
         expected = "not in the subnet's VPC"
-    else:
-        ec2 = harness.sagemaker  # placeholder to keep the line short below
-        ec2 = __import__("notebook_guard.aws.clients", fromlist=["client"]).client("ec2", world.region)
-        ec2.delete_vpc_endpoints(VpcEndpointIds=[world.endpoint_ids["sts"]])
-        expected = "no interface endpoint for com.amazonaws.us-east-1.sts"
+    else:  # the configured list asks for an endpoint the VPC does not have
+        monkeypatch.setenv("NG_REQUIRED_ENDPOINTS", "sagemaker.api,sagemaker.runtime,sts,logs,s3,ecr.api")
+        expected = "no interface endpoint for com.amazonaws.us-east-1.ecr.api"
     harness.create_notebook("analysis", "InService")
     before = harness.describe("analysis", advance=False)
     execution = harness.run()
