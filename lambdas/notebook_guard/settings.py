@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from notebook_guard.domain.evaluation import DEFAULT_EXEMPT_TAG, Policy
 from notebook_guard.domain.models import Action
+from notebook_guard.domain.waits import WaitSchedule
 
 DEFAULT_ENDPOINTS = ("sagemaker.api", "sagemaker.runtime", "sts", "logs", "s3")
 
@@ -32,6 +33,12 @@ ENVIRONMENT = {
     "NG_TARGET_SUBNET_IDS": "target_subnet_ids",
     "NG_TARGET_SECURITY_GROUP_IDS": "target_security_group_ids",
     "NG_REQUIRED_ENDPOINTS": "required_endpoints",
+    "NG_WAIT_FIRST_SECONDS": "wait_first_seconds",
+    "NG_WAIT_GROWTH": "wait_growth",
+    "NG_WAIT_MAX_INTERVAL_SECONDS": "wait_max_interval_seconds",
+    "NG_WAIT_BOUND_SECONDS": "wait_bound_seconds",
+    "NG_WAIT_MAX_POLLS": "wait_max_polls",
+    "NG_SNAPSHOT_PREFIX": "snapshot_prefix",
     "AWS_REGION": "region",
 }
 _LIST_FIELDS = {
@@ -67,6 +74,13 @@ class Settings(BaseModel):
     target_subnet_ids: tuple[str, ...] = ()
     target_security_group_ids: tuple[str, ...] = ()
     required_endpoints: tuple[str, ...] = DEFAULT_ENDPOINTS
+    # Wait loops of the remediation workflow: first interval, growth factor, cap, overall bound per loop.
+    wait_first_seconds: int = Field(default=15, ge=0, le=3600)
+    wait_growth: float = Field(default=1.5, ge=1.0, le=10.0)
+    wait_max_interval_seconds: int = Field(default=60, ge=0, le=3600)
+    wait_bound_seconds: int = Field(default=3600, ge=0, le=86400)
+    wait_max_polls: int = Field(default=120, ge=1, le=2000)
+    snapshot_prefix: str = Field(default="snapshots", pattern=r"^[A-Za-z0-9!_.*'()/-]{1,200}$")
 
     @field_validator("approved_subnet_ids", "target_subnet_ids")
     @classmethod
@@ -91,6 +105,21 @@ class Settings(BaseModel):
             require_root_access_disabled=self.root_access == "disabled",
             exempt_tag=self.exempt_tag,
         )
+
+    @property
+    def wait_schedule(self) -> WaitSchedule:
+        return WaitSchedule(
+            first_seconds=self.wait_first_seconds,
+            growth=self.wait_growth,
+            max_interval_seconds=self.wait_max_interval_seconds,
+            bound_seconds=self.wait_bound_seconds,
+            max_polls=self.wait_max_polls,
+        )
+
+    @property
+    def target_root_access(self) -> str:
+        """RootAccess of a recreated notebook: Disabled unless the policy allows root access."""
+        return "Disabled" if self.root_access == "disabled" else "Enabled"
 
     def action_for(self, trigger: str) -> Action:
         return self.sweep_action if trigger == "sweep" else self.event_action

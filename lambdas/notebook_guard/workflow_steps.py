@@ -61,14 +61,16 @@ STEPS: tuple[Step, ...] = (
         "notebook_guard.handlers.steps.delete.handler",
         "Delete the notebook after re-checking its verified snapshot",
         30,
-        ("sagemaker:read", "sagemaker:delete", "s3:snapshot-read"),
+        ("sagemaker:read", "sagemaker:delete", "s3:snapshot-read", "dynamodb:audit-write"),
     ),
     Step(
         "Create",
         "notebook_guard.handlers.steps.create.handler",
         "Recreate the notebook in the private subnet from its snapshot",
         60,
-        ("sagemaker:read", "sagemaker:create", "iam:pass-role", "kms:grant", "s3:snapshot-read"),
+        # sagemaker:create must include sagemaker:AddTags (tags given to CreateNotebookInstance need it);
+        # with a KmsKeyId SageMaker also checks the caller may DescribeKey and CreateGrant on the key.
+        ("sagemaker:read", "sagemaker:create", "iam:pass-role", "kms:describe-key", "kms:grant", "s3:snapshot-read"),
     ),
     Step(
         "Update",
@@ -101,6 +103,14 @@ STEPS: tuple[Step, ...] = (
 )
 
 ASL_PATH = "infra/statemachine/remediation.asl.json"
+
+# The audit table (NG_AUDIT_TABLE): string partition key and string sort key with these names. The sort key
+# is "<time>#<execution name>#<what>", so a notebook's history reads in order.
+AUDIT_PARTITION_KEY = "notebook_name"
+AUDIT_SORT_KEY = "record_id"
+
+# No substitutions besides ${<key>FunctionArn}: configuration reaches the steps through their environment.
+EXTRA_SUBSTITUTIONS: dict[str, str] = {}
 
 
 def substitution_key(step: Step) -> str:

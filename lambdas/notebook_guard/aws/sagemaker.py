@@ -42,3 +42,38 @@ def list_tags(resource_arn: str, region: str | None = None) -> dict[str, str]:
         for tag in page.get("Tags", []):
             tags[tag["Key"]] = tag.get("Value", "")
     return tags
+
+
+def describe_lifecycle_config(name: str, region: str | None = None) -> dict | None:
+    """A notebook lifecycle configuration (its OnCreate/OnStart scripts), or None when it is gone."""
+    try:
+        response = _sagemaker(region).describe_notebook_instance_lifecycle_config(
+            NotebookInstanceLifecycleConfigName=name
+        )
+    except ClientError as error:
+        if is_record_not_found(error) or "does not exist" in str(error).lower():
+            return None
+        raise
+    response.pop("ResponseMetadata", None)
+    return response
+
+
+def stop_notebook(name: str, region: str | None = None) -> None:
+    _sagemaker(region).stop_notebook_instance(NotebookInstanceName=name)
+
+
+def start_notebook(name: str, region: str | None = None) -> None:
+    _sagemaker(region).start_notebook_instance(NotebookInstanceName=name)
+
+
+def delete_notebook(name: str, region: str | None = None) -> None:
+    _sagemaker(region).delete_notebook_instance(NotebookInstanceName=name)
+
+
+def create_notebook(request: dict, region: str | None = None) -> str:
+    """CreateNotebookInstance with a planned request; returns the new notebook's ARN."""
+    return _sagemaker(region).create_notebook_instance(**request)["NotebookInstanceArn"]
+
+
+def disable_root_access(name: str, region: str | None = None) -> None:
+    _sagemaker(region).update_notebook_instance(NotebookInstanceName=name, RootAccess="Disabled")

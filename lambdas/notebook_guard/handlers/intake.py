@@ -58,9 +58,7 @@ def notebook_pointer(event: Any) -> tuple[str, dict]:
             }
             return parsed.detail.NotebookInstanceName, source
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'event'}: {e['msg']}" for e in error.errors()[:5]
-        )
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'event'}: {e['msg']}" for e in error.errors()[:5])
         raise InvalidEvent(f"malformed {detail_type!r} event: {problems}") from None
     except (TypeError, AttributeError) as error:
         raise InvalidEvent(f"malformed {detail_type!r} event: {error}") from None

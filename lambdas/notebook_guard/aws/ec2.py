@@ -1,0 +1,40 @@
+"""Describe the target network: subnet, route tables, security groups, VPC endpoints."""
+
+from __future__ import annotations
+
+from botocore.exceptions import ClientError
+
+from notebook_guard.aws.clients import client
+from notebook_guard.aws.errors import error_code
+
+
+def describe_subnet(subnet_id: str, region: str | None = None) -> dict | None:
+    try:
+        subnets = client("ec2", region).describe_subnets(SubnetIds=[subnet_id])["Subnets"]
+    except ClientError as error:
+        if error_code(error) in ("InvalidSubnetID.NotFound", "InvalidSubnetID.Malformed"):
+            return None
+        raise
+    return subnets[0] if subnets else None
+
+
+def _all(operation: str, key: str, region: str | None, **kwargs) -> list[dict]:
+    paginator = client("ec2", region).get_paginator(operation)
+    return [item for page in paginator.paginate(**kwargs) for item in page.get(key, [])]
+
+
+def route_tables_of_vpc(vpc_id: str, region: str | None = None) -> list[dict]:
+    return _all("describe_route_tables", "RouteTables", region, Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])
+
+
+def security_groups(group_ids: tuple[str, ...], region: str | None = None) -> list[dict]:
+    """The groups that exist among ``group_ids`` (missing ones are simply absent from the result)."""
+    if not group_ids:
+        return []
+    return _all(
+        "describe_security_groups", "SecurityGroups", region, Filters=[{"Name": "group-id", "Values": list(group_ids)}]
+    )
+
+
+def vpc_endpoints(vpc_id: str, region: str | None = None) -> list[dict]:
+    return _all("describe_vpc_endpoints", "VpcEndpoints", region, Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])

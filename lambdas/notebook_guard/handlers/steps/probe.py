@@ -1,0 +1,18 @@
+"""Probe: read the notebook's state and tell the wait loop whether to go on, wait longer, or give up."""
+
+from __future__ import annotations
+
+from notebook_guard.aws import sagemaker
+from notebook_guard.domain.waits import WaitSchedule, judge
+from notebook_guard.handlers.steps.common import step
+from notebook_guard.settings import get_settings
+
+
+@step
+def handler(event: dict) -> dict:
+    settings = get_settings()
+    describe = sagemaker.describe_notebook(event["notebook_name"], settings.region)
+    state = describe["NotebookInstanceStatus"] if describe else None
+    reason = describe.get("FailureReason") if describe else "the notebook no longer exists"
+    schedule = WaitSchedule.from_dict(event.get("waits"), settings.wait_schedule)
+    return judge(event["until"], state, event.get("previous"), schedule, reason).to_dict()

@@ -1,0 +1,152 @@
+"""What the demo prints: triggers with their timelines, the alerts as received, the before/after table, a verdict.
+
+Fits a 100-column terminal; colour only when the output is a terminal (and ``NO_COLOR`` is not set).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TextIO
+
+from notebook_guard_local.demo.engine import NotebookRecord, Trigger
+from notebook_guard_local.demo.timeline import clock, duration
+
+WIDTH = 100
+
+
+class Printer:
+    def __init__(self, stream: TextIO | None = None, colour: bool | None = None, show_alerts: bool = True) -> None:
+        self.stream = stream or sys.stdout
+        if colour is None:
+            colour = hasattr(self.stream, "isatty") and self.stream.isatty() and not os.environ.get("NO_COLOR")
+        self.colour = colour
+        self.show_alerts = show_alerts
+
+    def line(self, text: str = "") -> None:
+        print(text, file=self.stream, flush=True)
+
+    def paint(self, text: str, code: str) -> str:
+        return f"\033[{code}m{text}\033[0m" if self.colour else text
+
+    def bold(self, text: str) -> str:
+        return self.paint(text, "1")
+
+    def heading(self, text: str) -> None:
+        self.line()
+        self.line(self.bold(text))
+        self.line("-" * min(len(text), WIDTH))
+
+    # Sections ----------------------------------------------------------------------------------------------
+    def account(self, simulation, actions: tuple[str, str]) -> None:
+        world = simulation.world
+        self.heading("A simulated AWS account, on this machine only")
+        rows = [
+            ("Endpoint", f"{simulation.endpoint} (embedded moto, dummy credentials: real AWS is never called)"),
+            ("Network", f"VPC {world.vpc_id}, private subnet {world.private_subnet_id} (no internet route)"),
+            (
+                "",
+                f"SG {world.security_group_id}, endpoints {', '.join(sorted(world.endpoint_ids))}",
+            ),
+            ("Storage", f"snapshot bucket {world.bucket}, audit table {world.table}"),
+            ("Alerts", f"topic {world.topic_arn.rsplit(':', 1)[-1]}, subscribed by the security team's queue"),
+            ("Workflow", "state machine from infra/statemachine/remediation.asl.json, step Lambdas in-process"),
+            ("Settings", f"event action = {actions[0]}, sweep action = {actions[1]}, root access must be disabled"),
+        ]
+        for label, text in rows:
+            self.line(f"  {label:<9} {text}")
+
+    def seeded(self, records: list[NotebookRecord]) -> None:
+        self.heading("Notebooks already in the account (before notebook-guard was deployed)")
+        for record in records:
+            before = record.before or {}
+            where = before.get("SubnetId") or "outside any VPC"
+            status = before.get("NotebookInstanceStatus", "?")
+            self.line(f"  {record.name:<16} {status:<10} {where:<25} {record.actor.note}"[:WIDTH])
+
+    def trigger(self, trigger: Trigger) -> None:
+        self.heading(f"{clock(trigger.at)}  {trigger.title}")
+        result = trigger.result
+        if "counts" in result:
+            counts = result["counts"]
+            # Exempt = evaluated - compliant - violating: the sweep's own "exempt" count also adds the
+            # hand-on outcome "exempt", so it counts an exempt notebook twice.
+            exempt = counts.get("evaluated", 0) - counts.get("compliant", 0) - counts.get("violating", 0)
+            self.line(
+                f"  sweep: {counts.get('evaluated', 0)} notebooks evaluated: {counts.get('compliant', 0)} compliant, "
+                f"{exempt} exempt, {counts.get('violating', 0)} violating -> action '{result.get('action')}'"
+            )
+        else:
+            evaluation = result.get("evaluation") or {}
+            controls = sorted({v["control_id"] for v in evaluation.get("violations") or []})
+            found = (
+                f"violates {', '.join(controls)}".replace(", SageMaker.", ", .") if controls else result.get("outcome")
+            )
+            action = f" (action '{result['action']}')" if result.get("action") else ""
+            self.line(f"  intake: {result.get('notebook_name')} {found} -> {result.get('outcome')}{action}"[:WIDTH])
+        for execution, rows in trigger.executions:
+            self.line()
+            self.line(f"  Workflow execution {execution.arn.rsplit(':', 1)[-1]}")
+            self.line(f"    {'time':<10} {'step (state entered)':<66} notebook")
+            for row in rows:
+                self.line(f"    {clock(row.at):<10} {row.label[:66]:<66} {row.state or ''}")
+            if rows:
+                spent = rows[-1].at - rows[0].at
+                status = execution.status if execution.status == "SUCCEEDED" else self.paint(execution.status, "31")
+                self.line(f"    {status} after {duration(spent)} of simulated time ({execution.transitions} states)")
+        if self.show_alerts:
+            self.alerts(trigger.alerts)
+
+    def alerts(self, alerts: list[dict]) -> None:
+        if not alerts:
+            self.line("\n  No alert sent.")
+            return
+        for alert in alerts:
+            self.line()
+            self.line(self.bold("  >>> Alert received by the security team (SNS -> e-mail/queue)"))
+            self.line(f"  Subject: {alert['subject']}")
+            self.line("")
+            for text in alert["message"].splitlines():
+                self.line(f"  | {text}")
+
+    def table(self, records: list[NotebookRecord]) -> None:
+        self.heading("Before and after")
+        header = f"{'notebook':<15} {'':<6} {'status':<9} {'subnet':<24} {'internet':<8} {'root':<8} outcome"
+        self.line(header)
+        for record in records:
+            for when, described in (("before", record.before), ("after", record.after)):
+                described = described or {}
+                subnet = described.get("SubnetId") or ("(none)" if described else "(gone)")
+                cells = (
+                    f"{record.name[:15] if when == 'before' else '':<15} {when:<6} "
+                    f"{described.get('NotebookInstanceStatus', '-'):<9} {subnet[:24]:<24} "
+                    f"{described.get('DirectInternetAccess', '-'):<8} {described.get('RootAccess', '-'):<8}"
+                ).rstrip()
+                if when == "after":
+                    cells += " " + self.outcome(record)
+                self.line(cells)
+            if record.expected is not None and not record.as_expected:
+                self.line(self.paint(f"{'':<22} expected: {record.expected}", "31"))
+        problems = [(r.name, p) for r in records for p in r.problems]
+        for name, problem in problems:
+            self.line(f"  {name}: {problem}")
+
+    def outcome(self, record: NotebookRecord) -> str:
+        if record.expected is None:
+            return record.outcome or "?"
+        if record.as_expected:
+            return self.paint(f"{record.outcome} ok", "32")
+        return self.paint(f"{record.outcome} NOT OK", "31")
+
+    def verdict(self, records: list[NotebookRecord], wall: float, simulated: float) -> bool:
+        wrong = [r for r in records if not r.as_expected]
+        self.line()
+        if wrong:
+            names = ", ".join(r.name for r in wrong)
+            text = f"VERDICT: {len(wrong)} of {len(records)} notebooks NOT as expected ({names})"
+            self.line(self.paint(self.bold(text), "31"))
+        else:
+            text = f"VERDICT: all {len(records)} notebooks as expected"
+            self.line(self.paint(self.bold(text), "32"))
+        self.line(f"({wall:.1f} s of real time for {duration(simulated)} of simulated time; nothing was slept)")
+        return not wrong

@@ -1,0 +1,78 @@
+"""An execution's history as a readable timeline: state entered, simulated time, the notebook's state.
+
+Times come from the virtual clock (noted at each step Lambda's invocation); a polling loop (check, choice,
+wait, check...) is folded into one row that says how many checks it took and how long it waited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from notebook_guard_local.demo.simulation import StepMark
+from notebook_guard_local.workflow_runner import Execution
+
+
+@dataclass
+class TimelineRow:
+    at: float
+    step: str
+    state: str | None
+    checks: int = 0  # > 0: a polling loop
+    until: float | None = None  # end of the loop
+
+    @property
+    def label(self) -> str:
+        if self.checks > 1:
+            return f"{self.step} ({self.checks} checks, {duration(self.until - self.at)})"
+        return self.step
+
+
+def duration(seconds: float) -> str:
+    seconds = int(seconds)
+    minutes, second = divmod(seconds, 60)
+    return f"{minutes}m{second:02d}s" if minutes else f"{second}s"
+
+
+def clock(seconds: float) -> str:
+    seconds = int(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, second = divmod(rest, 60)
+    return f"+{hours:02d}:{minutes:02d}:{second:02d}"
+
+
+def timeline_of(execution: Execution, marks: list[StepMark]) -> list[TimelineRow]:
+    """Rows for the states entered (Choice states omitted: they decide, they do not act)."""
+    rows: list[TimelineRow] = []
+    pending = list(marks)
+    now, state = (pending[0].at, pending[0].state) if pending else (0.0, None)
+    waiting_row: TimelineRow | None = None  # the row of a check whose loop is waiting
+    awaiting_mark: TimelineRow | None = None
+    for event in execution.events:
+        kind = event["type"]
+        if kind == "LambdaFunctionScheduled" and pending:
+            mark = pending.pop(0)
+            now, state = mark.at, mark.state
+            if awaiting_mark is not None:
+                awaiting_mark.at = awaiting_mark.at if awaiting_mark.checks > 1 else now
+                awaiting_mark.state = state
+                if awaiting_mark.checks > 1:
+                    awaiting_mark.until = now
+                awaiting_mark = None
+            continue
+        if not kind.endswith("StateEntered") or kind == "ChoiceStateEntered":
+            continue
+        name = event["stateEnteredEventDetails"]["name"]
+        if kind == "WaitStateEntered":
+            waiting_row = rows[-1] if rows else None
+            continue
+        if kind == "TaskStateEntered" and waiting_row is not None and waiting_row.step == name:
+            waiting_row.checks += 1
+            awaiting_mark = waiting_row
+            waiting_row = None
+            continue
+        waiting_row = None
+        row = TimelineRow(now, name, state, checks=1 if kind == "TaskStateEntered" else 0)
+        rows.append(row)
+        if kind == "TaskStateEntered":
+            awaiting_mark = row
+    return rows

@@ -1,0 +1,302 @@
+"""Notebook instances that behave as AWS documents (see ``/work/shared/aws-facts.md``), on top of moto.
+
+moto keeps the notebook records (so List, tags and lifecycle configs keep working); this layer replaces the
+notebook actions of moto's SageMaker response class:
+
+- Create starts ``Pending`` and becomes ``InService`` (or ``Failed`` with a ``FailureReason``);
+  Stop goes ``Stopping`` -> ``Stopped``; Start ``Pending`` -> ``InService``; Delete ``Deleting`` -> gone;
+  Update ``Updating`` -> ``Stopped``. Each transition completes after N Describe polls, or after S seconds of
+  a virtual clock (advanced by the workflow runner's Wait states), whichever is configured.
+- Illegal calls fail with AWS's error text (``Status (Pending) not in ([InService])...``).
+- PlatformIdentifier, InstanceMetadataServiceConfiguration and IpAddressType survive; absent fields are omitted
+  from Describe as AWS does.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from unittest import mock
+
+from moto.core.common_types import TYPE_RESPONSE  # noqa: F401  (documents the response shape)
+from moto.sagemaker import models as sagemaker_models
+from moto.sagemaker.exceptions import ValidationError
+from moto.sagemaker.responses import SageMakerResponse
+
+EXTRA_FIELDS = ("PlatformIdentifier", "InstanceMetadataServiceConfiguration", "IpAddressType")
+ALLOWED_FROM = {
+    "Stopping": ("InService",),
+    "Pending": ("Stopped", "Failed"),  # Start
+    "Deleting": ("Stopped", "Failed"),
+    "Updating": ("Stopped",),
+}
+GONE = "Gone"
+
+
+@dataclass
+class Timeline:
+    """How long each transitional state lasts: Describe polls, or virtual seconds (when given, they win)."""
+
+    polls: dict[str, int] = field(default_factory=lambda: {"Pending": 2, "Stopping": 2, "Deleting": 2, "Updating": 2})
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class _Transition:
+    state: str  # the transitional state (Pending, Stopping...)
+    to: str  # where it ends (InService, Stopped, Gone...)
+    polls_left: float
+    due: float | None
+
+
+class VirtualClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def advance(self, seconds: float) -> None:
+        self.now += max(seconds, 0)
+
+
+class FakeNotebooks:
+    """``with FakeNotebooks() as fake:`` inside ``mock_aws`` (or with a moto server in this process)."""
+
+    def __init__(self, timeline: Timeline | None = None, clock: VirtualClock | None = None) -> None:
+        self.timeline = timeline or Timeline()
+        self.clock = clock or VirtualClock()
+        self._lock = threading.RLock()
+        self._extras: dict[str, dict] = {}  # notebook ARN -> fields moto drops
+        self._transitions: dict[str, _Transition] = {}  # ARN -> transition in progress
+        self._create_failures: dict[str, str] = {}  # name -> FailureReason for its next creation
+        self._stuck: dict[str, str] = {}  # name -> transitional state that never ends
+        self._patches: list = []
+        self.history: list[tuple[str, str]] = []  # (name, status) every status change, for assertions
+
+    # Test controls ---------------------------------------------------------------------------------------
+    def fail_next_create(self, name: str, reason: str = "ResourceLimitExceeded: capacity") -> None:
+        self._create_failures[name] = reason
+
+    def stick(self, name: str, state: str) -> None:
+        """The next transition through ``state`` (e.g. Stopping) never ends."""
+        self._stuck[name] = state
+
+    def set_status(self, backend, name: str, status: str) -> None:
+        """Put an existing notebook directly in a state (e.g. Failed, Stopped) for a scenario's start."""
+        with self._lock:
+            notebook = backend.get_notebook_instance(name)
+            self._transitions.pop(notebook.arn, None)
+            self._set(notebook, status)
+
+    def begin(self, backend, name: str, state: str, to: str) -> None:
+        """Start a transition on an existing notebook (e.g. Pending -> InService for a brand-new one)."""
+        with self._lock:
+            self._start(backend.get_notebook_instance(name), state, to)
+
+    # Machinery ---------------------------------------------------------------------------------------------
+    def _set(self, notebook, status: str) -> None:
+        notebook.status = status
+        notebook.last_modified_time = sagemaker_models.utcnow()
+        self.history.append((notebook.notebook_instance_name, status))
+
+    def _start(self, notebook, state: str, to: str) -> None:
+        if self._stuck.get(notebook.notebook_instance_name) == state:
+            polls, due = float("inf"), None
+        else:
+            seconds = self.timeline.seconds.get(state)
+            polls = float("inf") if seconds is not None else self.timeline.polls.get(state, 1)
+            due = self.clock.now + seconds if seconds is not None else None
+        self._transitions[notebook.arn] = _Transition(state, to, polls, due)
+        self._set(notebook, state)
+
+    def _advance(self, backend, name: str):
+        """One Describe poll: progress the notebook's transition; returns the notebook or None when gone."""
+        notebook = backend.notebook_instances.get(name)
+        if notebook is None:
+            return None
+        transition = self._transitions.get(notebook.arn)
+        if transition is None:
+            return notebook
+        transition.polls_left -= 1
+        finished = transition.polls_left <= 0 or (transition.due is not None and self.clock.now >= transition.due)
+        if not finished:
+            return notebook
+        del self._transitions[notebook.arn]
+        if transition.to == GONE:
+            del backend.notebook_instances[name]
+            self._extras.pop(notebook.arn, None)
+            self.history.append((name, GONE))
+            return None
+        if transition.to == "Failed":
+            self._extras.setdefault(notebook.arn, {})["FailureReason"] = self._create_failures.pop(name, "failed")
+        self._set(notebook, transition.to)
+        return notebook
+
+    def _require(self, notebook, allowed: tuple[str, ...], to: str) -> None:
+        if notebook.status not in allowed:
+            raise ValidationError(
+                message=f"Status ({notebook.status}) not in ([{', '.join(allowed)}]). Unable to transition to "
+                f"({to}) for Notebook Instance ({notebook.arn})"
+            )
+
+    def describe(self, backend, name: str) -> dict:
+        with self._lock:
+            notebook = self._advance(backend, name)
+            if notebook is None:
+                raise ValidationError(message="RecordNotFound")
+            described = notebook.to_dict()
+            described.setdefault("RootAccess", None)
+            described["RootAccess"] = described["RootAccess"] or "Enabled"
+            described.update(self._extras.get(notebook.arn, {}))
+            if notebook.status != "Failed":
+                described.pop("FailureReason", None)
+            # AWS omits absent fields instead of sending null.
+            return {k: v for k, v in described.items() if v not in (None, [], "")}
+
+    def create(self, backend, params: dict) -> str:
+        with self._lock:
+            name = params["NotebookInstanceName"]
+            existing = backend.notebook_instances.get(name)
+            if existing is not None:
+                raise ValidationError(message=f"Cannot create a duplicate Notebook Instance ({existing.arn})")
+            if params.get("DirectInternetAccess") == "Disabled" and not params.get("SubnetId"):
+                raise ValidationError(message="DirectInternetAccess Disabled requires a SubnetId")
+            for tag in params.get("Tags") or []:
+                if tag["Key"].lower().startswith("aws:"):
+                    raise ValidationError(message="Tag keys starting with 'aws:' are reserved for system use")
+            notebook = backend.create_notebook_instance(
+                notebook_instance_name=name,
+                instance_type=params.get("InstanceType"),
+                role_arn=params.get("RoleArn"),
+                subnet_id=params.get("SubnetId"),
+                security_group_ids=params.get("SecurityGroupIds"),
+                kms_key_id=params.get("KmsKeyId"),
+                tags=params.get("Tags"),
+                lifecycle_config_name=params.get("LifecycleConfigName"),
+                direct_internet_access=params.get("DirectInternetAccess"),
+                volume_size_in_gb=params.get("VolumeSizeInGB"),
+                accelerator_types=params.get("AcceleratorTypes"),
+                default_code_repository=params.get("DefaultCodeRepository"),
+                additional_code_repositories=params.get("AdditionalCodeRepositories"),
+                root_access=params.get("RootAccess") or "Enabled",
+            )
+            self._extras[notebook.arn] = {k: params[k] for k in EXTRA_FIELDS if params.get(k) is not None}
+            self._extras[notebook.arn].setdefault("PlatformIdentifier", "notebook-al2-v2")
+            self._extras[notebook.arn].setdefault(
+                "InstanceMetadataServiceConfiguration", {"MinimumInstanceMetadataServiceVersion": "1"}
+            )
+            self._extras[notebook.arn].setdefault("IpAddressType", "ipv4")
+            to = "Failed" if name in self._create_failures else "InService"
+            self._start(notebook, "Pending", to)
+            return notebook.arn
+
+    def stop(self, backend, name: str) -> None:
+        with self._lock:
+            notebook = backend.get_notebook_instance(name)
+            self._require(notebook, ("InService",), "Stopping")
+            self._start(notebook, "Stopping", "Stopped")
+
+    def start(self, backend, name: str) -> None:
+        with self._lock:
+            notebook = backend.get_notebook_instance(name)
+            self._require(notebook, ALLOWED_FROM["Pending"], "Pending")
+            self._extras.get(notebook.arn, {}).pop("FailureReason", None)
+            self._start(notebook, "Pending", "InService")
+
+    def delete(self, backend, name: str) -> None:
+        with self._lock:
+            notebook = backend.get_notebook_instance(name)
+            self._require(notebook, ALLOWED_FROM["Deleting"], "Deleting")
+            self._start(notebook, "Deleting", GONE)
+
+    def update(self, backend, params: dict) -> None:
+        with self._lock:
+            notebook = backend.get_notebook_instance(params["NotebookInstanceName"])
+            self._require(notebook, ("Stopped",), "Updating")
+            simple = {
+                "InstanceType": "instance_type",
+                "RoleArn": "role_arn",
+                "LifecycleConfigName": "lifecycle_config_name",
+                "DefaultCodeRepository": "default_code_repository",
+                "AdditionalCodeRepositories": "additional_code_repositories",
+                "RootAccess": "root_access",
+            }
+            for key, attribute in simple.items():
+                if params.get(key) is not None:
+                    setattr(notebook, attribute, params[key])
+            if params.get("VolumeSizeInGB") is not None:
+                if params["VolumeSizeInGB"] < notebook.volume_size_in_gb:
+                    raise ValidationError(message="VolumeSizeInGB can only be increased")
+                notebook.volume_size_in_gb = params["VolumeSizeInGB"]
+            if params.get("DisassociateLifecycleConfig"):
+                notebook.lifecycle_config_name = None
+            extras = self._extras.setdefault(notebook.arn, {})
+            extras.update({k: params[k] for k in EXTRA_FIELDS if params.get(k) is not None})
+            self._start(notebook, "Updating", "Stopped")
+
+    # Installation ------------------------------------------------------------------------------------------
+    def _response_methods(self) -> dict:
+        fake = self
+
+        def create_notebook_instance(response):
+            arn = fake.create(response.sagemaker_backend, response._get_params())
+            return _json({"NotebookInstanceArn": arn})
+
+        def describe_notebook_instance(response):
+            return _json(fake.describe(response.sagemaker_backend, response._get_param("NotebookInstanceName")))
+
+        def simple(action):
+            def method(response):
+                getattr(fake, action)(response.sagemaker_backend, response._get_param("NotebookInstanceName"))
+                return _json({})
+
+            return method
+
+        def update_notebook_instance(response):
+            fake.update(response.sagemaker_backend, response._get_params())
+            return _json({})
+
+        return {
+            "create_notebook_instance": create_notebook_instance,
+            "describe_notebook_instance": describe_notebook_instance,
+            "start_notebook_instance": simple("start"),
+            "stop_notebook_instance": simple("stop"),
+            "delete_notebook_instance": simple("delete"),
+            "update_notebook_instance": update_notebook_instance,
+        }
+
+    def __enter__(self) -> FakeNotebooks:
+        for name, method in self._response_methods().items():
+            patcher = mock.patch.object(SageMakerResponse, name, _wrap_errors(method), create=True)
+            patcher.start()
+            self._patches.append(patcher)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for patcher in reversed(self._patches):
+            patcher.stop()
+        self._patches.clear()
+
+
+def _json(document: dict):
+    import json
+
+    return json.dumps(document, default=_default), {"status": 200, "Content-Type": "application/x-amz-json-1.1"}
+
+
+def _default(value):
+    if hasattr(value, "timestamp"):
+        return value.timestamp()
+    raise TypeError(f"not JSON serialisable: {value!r}")
+
+
+def _wrap_errors(method):
+    def wrapped(self):
+        try:
+            return method(self)
+        except ValidationError as error:
+            import json
+
+            body = json.dumps({"__type": "ValidationException", "message": error.message})
+            return body, {"status": 400, "Content-Type": "application/x-amz-json-1.1"}
+
+    wrapped.__name__ = method.__name__
+    return wrapped

@@ -1,0 +1,104 @@
+"""A small account for the workflow to act on: a VPC with a private and a public subnet, security groups, the
+VPC endpoints a notebook needs, the snapshot bucket, the audit table, the alert topic and a notebook role.
+
+Built through the ordinary AWS APIs, so it works against ``mock_aws`` and a moto server alike. Returns the
+``NG_*`` environment the step Lambdas need (what the stack sets in AWS).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from notebook_guard.aws import clients
+from notebook_guard.settings import DEFAULT_ENDPOINTS
+from notebook_guard.workflow_steps import AUDIT_PARTITION_KEY, AUDIT_SORT_KEY
+
+INTERFACE_ENDPOINTS = tuple(e for e in DEFAULT_ENDPOINTS if e != "s3")
+
+
+@dataclass
+class World:
+    region: str
+    vpc_id: str
+    private_subnet_id: str
+    public_subnet_id: str
+    security_group_id: str
+    other_vpc_security_group_id: str
+    bucket: str
+    table: str
+    topic_arn: str
+    role_arn: str
+    endpoint_ids: dict[str, str] = field(default_factory=dict)
+
+    def environment(self, **overrides: str) -> dict[str, str]:
+        env = {
+            "NG_SNAPSHOT_BUCKET": self.bucket,
+            "NG_AUDIT_TABLE": self.table,
+            "NG_ALERT_TOPIC_ARN": self.topic_arn,
+            "NG_TARGET_SUBNET_IDS": self.private_subnet_id,
+            "NG_TARGET_SECURITY_GROUP_IDS": self.security_group_id,
+            "AWS_REGION": self.region,
+        }
+        env.update(overrides)
+        return env
+
+
+def build_world(region: str = "us-east-1", bucket: str = "notebook-guard-snapshots") -> World:
+    ec2 = clients.client("ec2", region)
+    vpc_id = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+    private = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.20.1.0/24")["Subnet"]["SubnetId"]
+    public = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.20.2.0/24")["Subnet"]["SubnetId"]
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc_id)
+    public_table = ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=public_table, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    ec2.associate_route_table(RouteTableId=public_table, SubnetId=public)
+    private_table = ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
+    ec2.associate_route_table(RouteTableId=private_table, SubnetId=private)
+    group = ec2.create_security_group(GroupName="notebooks", Description="notebooks", VpcId=vpc_id)["GroupId"]
+    other_vpc = ec2.create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
+    other_group = ec2.create_security_group(GroupName="elsewhere", Description="x", VpcId=other_vpc)["GroupId"]
+    endpoints = {}
+    for short in INTERFACE_ENDPOINTS:
+        endpoints[short] = ec2.create_vpc_endpoint(
+            VpcId=vpc_id,
+            ServiceName=f"com.amazonaws.{region}.{short}",
+            VpcEndpointType="Interface",
+            SubnetIds=[private],
+            SecurityGroupIds=[group],
+            PrivateDnsEnabled=True,
+        )["VpcEndpoint"]["VpcEndpointId"]
+    endpoints["s3"] = ec2.create_vpc_endpoint(
+        VpcId=vpc_id, ServiceName=f"com.amazonaws.{region}.s3", VpcEndpointType="Gateway", RouteTableIds=[private_table]
+    )["VpcEndpoint"]["VpcEndpointId"]
+
+    s3 = clients.client("s3", region)
+    if region == "us-east-1":
+        s3.create_bucket(Bucket=bucket)
+    else:
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+    table = build_audit_table("notebook-guard-audit", region)
+    topic_arn = clients.client("sns", region).create_topic(Name="notebook-guard-alerts")["TopicArn"]
+    role_arn = clients.client("iam", region).create_role(
+        RoleName="notebook-execution-role",
+        AssumeRolePolicyDocument='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole",'
+        '"Principal":{"Service":"sagemaker.amazonaws.com"}}]}',
+    )["Role"]["Arn"]
+    return World(region, vpc_id, private, public, group, other_group, bucket, table, topic_arn, role_arn, endpoints)
+
+
+def build_audit_table(table: str, region: str) -> str:
+    """The audit table with the key schema the workflow writes (see workflow_steps.AUDIT_*)."""
+    clients.client("dynamodb", region).create_table(
+        TableName=table,
+        KeySchema=[
+            {"AttributeName": AUDIT_PARTITION_KEY, "KeyType": "HASH"},
+            {"AttributeName": AUDIT_SORT_KEY, "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": AUDIT_PARTITION_KEY, "AttributeType": "S"},
+            {"AttributeName": AUDIT_SORT_KEY, "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return table
