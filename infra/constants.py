@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from notebook_guard import METRICS_NAMESPACE, PRODUCT
+from notebook_guard import METRICS_NAMESPACE, PRODUCT, workflow_steps
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 LAMBDA_SOURCE_DIR = REPO_ROOT / "lambdas"
@@ -30,8 +30,9 @@ POWERTOOLS_LAYER_NAME = "AWSLambdaPowertoolsPythonV3-python312-arm64"
 POWERTOOLS_LAYER_VERSION = 41
 
 # Audit table: generic single-table keys; records that expire carry an epoch-seconds TTL attribute.
-AUDIT_PARTITION_KEY = "pk"
-AUDIT_SORT_KEY = "sk"
+# Key names are the runtime's (the code that writes the records owns them).
+AUDIT_PARTITION_KEY = workflow_steps.AUDIT_PARTITION_KEY
+AUDIT_SORT_KEY = workflow_steps.AUDIT_SORT_KEY
 AUDIT_TTL_ATTRIBUTE = "expires_at"
 
 # Non-current snapshot versions (a snapshot rewritten by a retried step) are kept this long.

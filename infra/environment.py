@@ -48,10 +48,10 @@ def lambda_environment(
         "NG_TARGET_SUBNET_IDS": _csv(names.target_subnet_ids),
         "NG_TARGET_SECURITY_GROUP_IDS": _csv(names.target_security_group_ids),
         "NG_REQUIRED_ENDPOINTS": ",".join(settings.required_endpoints),
-        # Wait bounds of the workflow (seconds). Names to reconcile with the workflow's settings at merge.
-        "NG_WAIT_INITIAL_SECONDS": str(settings.wait_initial_seconds),
-        "NG_WAIT_MAX_SECONDS": str(settings.wait_max_seconds),
-        "NG_WAIT_TIMEOUT_SECONDS": str(settings.wait_timeout_seconds),
+        # Wait loops of the workflow (seconds): first interval, the cap the growing interval reaches, the bound.
+        "NG_WAIT_FIRST_SECONDS": str(settings.wait_initial_seconds),
+        "NG_WAIT_MAX_INTERVAL_SECONDS": str(settings.wait_max_seconds),
+        "NG_WAIT_BOUND_SECONDS": str(settings.wait_timeout_seconds),
     }
     # Unset values are left out (the runtime treats a missing variable as its default), never sent as "".
     return {name: value for name, value in environment.items() if value not in (None, "")}
