@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from aws_cdk import Fn
 
+from infra import constants
 from infra.settings import StackSettings
 
 
@@ -52,6 +53,9 @@ def lambda_environment(
         "NG_WAIT_FIRST_SECONDS": str(settings.wait_initial_seconds),
         "NG_WAIT_MAX_INTERVAL_SECONDS": str(settings.wait_max_seconds),
         "NG_WAIT_BOUND_SECONDS": str(settings.wait_timeout_seconds),
+        "NG_WAIT_GROWTH": str(constants.WAIT_GROWTH),
+        "NG_WAIT_MAX_POLLS": str(constants.WAIT_MAX_POLLS),
+        "NG_SNAPSHOT_PREFIX": constants.SNAPSHOT_PREFIX,
     }
     # Unset values are left out (the runtime treats a missing variable as its default), never sent as "".
     return {name: value for name, value in environment.items() if value not in (None, "")}

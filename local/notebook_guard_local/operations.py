@@ -436,6 +436,7 @@ def run_restore(args: argparse.Namespace, stream: TextIO | None = None) -> int:
 def fail(command: str, error: Exception) -> int:
     """One line on stderr, exit 2: the user's mistake or AWS's refusal, never a traceback."""
     from botocore.exceptions import BotoCoreError, ClientError
+
     from notebook_guard.aws.errors import error_code, error_message
 
     if isinstance(error, OperationError):

@@ -33,10 +33,10 @@ from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
 from notebook_guard.aws import clients
 from notebook_guard.settings import get_settings
 from notebook_guard.workflow_steps import ASL_PATH, EXTRA_SUBSTITUTIONS, STEPS, Step, substitution_key
-
 from notebook_guard_local.fake.notebooks import VirtualClock
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from notebook_guard_local.demo.engine import Actor, Player
 from notebook_guard_local.demo.simulation import Simulation, simulated_account
-
 from tests.conftest import ROOT
 
 FULL_FIELDS = ROOT / "examples" / "full-fields.json"

@@ -7,7 +7,6 @@ import json
 
 from notebook_guard.domain.recreate import REMEDIATED_AT_TAG, SNAPSHOT_TAG
 from notebook_guard_local.demo.run import play
-
 from tests.conftest import ROOT
 
 SCENARIO = ROOT / "examples" / "full-fields.json"

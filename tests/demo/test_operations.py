@@ -11,7 +11,6 @@ from notebook_guard.aws import clients
 from notebook_guard.domain.recreate import REMEDIATED_AT_TAG, SNAPSHOT_TAG
 from notebook_guard_local.demo.engine import Actor, Player, configuration
 from notebook_guard_local.operations import run_plan, run_restore
-
 from tests.demo.conftest import full_fields_request, remediated
 
 READ_ONLY_PREFIXES = ("Describe", "List", "Get")

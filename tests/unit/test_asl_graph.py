@@ -8,9 +8,9 @@ import json
 import re
 
 import pytest
+
 from notebook_guard.domain import errors
 from notebook_guard.workflow_steps import ASL_PATH, EXTRA_SUBSTITUTIONS, STEPS, substitution_key
-
 from tests.conftest import ROOT
 
 DEFINITION = json.loads((ROOT / ASL_PATH).read_text())

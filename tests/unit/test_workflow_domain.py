@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+
 from notebook_guard.domain import network, waits
 from notebook_guard.domain.recreate import (
     REMEDIATED_AT_TAG,

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pytest
 from moto import mock_aws
 from moto.sns.models import sns_backends
+
 from notebook_guard.aws import clients
 from notebook_guard.domain.alerts import parse_alert_body
 from notebook_guard_local.fake import FakeNotebooks, Faults
@@ -23,7 +24,6 @@ from notebook_guard_local.workflow_runner import (
     zero_time,
 )
 from notebook_guard_local.world import World, build_audit_table, build_world
-
 from tests.conftest import ACCOUNT, FAKE_ACCESS_KEY, REGION
 
 ZERO_WAITS = {"first_seconds": 0, "max_polls": 12}

@@ -6,11 +6,11 @@ import copy
 import itertools
 
 import pytest
+
 from notebook_guard.aws import clients
 from notebook_guard.domain.errors import NotebookChanged, PreflightFailed, SnapshotMismatch, SnapshotMissing
 from notebook_guard.handlers.steps import delete, evaluate, preflight, snapshot
 from notebook_guard_local.workflow_runner import _Context
-
 from tests.conftest import REGION
 
 CONTEXT = _Context("notebook-guard-step-Delete", "arn:aws:lambda:us-east-1:123456789012:function:x")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from botocore.exceptions import ClientError
-from notebook_guard.aws import clients
 
+from notebook_guard.aws import clients
 from tests.conftest import REGION
 
 

@@ -6,6 +6,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto.server import ThreadedMotoServer
+
 from notebook_guard_local.fake import FakeNotebooks, Faults
 
 

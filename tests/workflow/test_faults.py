@@ -7,6 +7,7 @@ replacement exists, or the snapshot and an alert explain how to restore.
 from __future__ import annotations
 
 import pytest
+
 from notebook_guard_local.fake import FAULT_KINDS
 
 # Every AWS call of the workflow, by path. Adding a call without listing it here fails

@@ -4,8 +4,8 @@ test_faults.py; split only so that pytest-xdist's loadfile spreads the work over
 from __future__ import annotations
 
 import pytest
-from notebook_guard_local.fake import FAULT_KINDS
 
+from notebook_guard_local.fake import FAULT_KINDS
 from tests.workflow.test_faults import RECREATE_CALLS, TRANSIENT_ONCE, full_notebook, inject_and_run, notebook_name
 
 

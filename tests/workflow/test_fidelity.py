@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from notebook_guard.aws import clients
 from notebook_guard.domain.recreate import REMEDIATED_AT_TAG, SNAPSHOT_TAG
-
 from tests.conftest import REGION
 
 CHANGED_BY_DESIGN = {"SubnetId", "SecurityGroups", "DirectInternetAccess", "RootAccess"}

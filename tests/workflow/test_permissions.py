@@ -4,7 +4,6 @@ step's IAM policy from those groups, so a call outside them would be AccessDenie
 from __future__ import annotations
 
 from notebook_guard.workflow_steps import STEPS
-
 from tests.workflow.test_faults import full_notebook, root_access_notebook
 
 GROUP_OF_CALL = {

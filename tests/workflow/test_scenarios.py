@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from notebook_guard.domain.recreate import REMEDIATED_AT_TAG, SNAPSHOT_TAG
 
 PATH_TO_RECREATE = [

@@ -8,6 +8,7 @@ docs/workflow.md; if the state machine changes, update both.
 from __future__ import annotations
 
 import pytest
+
 from notebook_guard.domain.waits import WaitSchedule
 
 TIMELINE = {"Pending": 300, "Stopping": 120, "Deleting": 120}

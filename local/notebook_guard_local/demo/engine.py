@@ -21,7 +21,6 @@ from notebook_guard.domain.recreate import REMEDIATED_AT_TAG, SNAPSHOT_TAG
 from notebook_guard.handlers import intake
 from notebook_guard.handlers.sweep import run_sweep
 from notebook_guard.settings import get_settings
-
 from notebook_guard_local.demo.events import cloudtrail_create_event, state_change_event
 from notebook_guard_local.demo.simulation import ACCOUNT, Simulation
 from notebook_guard_local.demo.timeline import TimelineRow, timeline_of

@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from notebook_guard.domain.models import Action
-
 from notebook_guard_local.demo.engine import Actor, expected_outcome
 
 

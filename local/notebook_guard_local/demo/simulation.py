@@ -22,9 +22,9 @@ from unittest import mock
 from moto.core.config import default_user_config
 from moto.sagemaker.models import sagemaker_backends
 from moto.server import ThreadedMotoServer
+
 from notebook_guard.aws import clients
 from notebook_guard.settings import get_settings
-
 from notebook_guard_local.fake import FakeNotebooks, Timeline
 from notebook_guard_local.fake.notebooks import VirtualClock
 from notebook_guard_local.workflow_runner import MOTO_CONFIG, Execution, LambdaSeam, WorkflowRunner, zero_time
