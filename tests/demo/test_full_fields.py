@@ -60,6 +60,7 @@ def test_after_equals_before_apart_from_network_root_access_dropped_keys_and_rem
     assert {k: v for k, v in tags_after.items() if k not in (REMEDIATED_AT_TAG, SNAPSHOT_TAG)} == expected_tags
     assert tags_after[SNAPSHOT_TAG].startswith("s3://")
 
-    (alert,) = notebook["alerts"]
+    started, alert = notebook["alerts"]
+    assert started["document"]["kind"] == "remediation-started" and alert["document"]["kind"] == "remediated"
     dropped = " ".join(alert["document"]["details"]["dropped"])
     assert "aws:cloudformation:stack-name" in dropped and "AcceleratorTypes" in dropped

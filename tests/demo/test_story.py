@@ -48,7 +48,9 @@ def test_the_built_in_story_plays_as_expected_and_exits_0(tmp_path, capsys):
     # The alerts, exactly as published: subject line, then the body (human text, then the JSON block).
     subjects = [line for line in text.splitlines() if line.startswith("  Subject: ")]
     assert subjects == [
+        "  Subject: [notebook-guard] churn-forecast: caught, remediation started",
         "  Subject: [notebook-guard] churn-forecast: remediated, now in the private subnet",
+        "  Subject: [notebook-guard] gpu-research: caught, remediation started",
         "  Subject: [notebook-guard] gpu-research: root access disabled",
         "  Subject: [notebook-guard] legacy-etl: violates SageMaker.1, SageMaker.2, SageMaker.3",
     ]

@@ -51,7 +51,13 @@ def test_cloudtrail_create_without_subnet_starts_the_workflow(account, configure
     # The event is only a pointer: the handler read the notebook itself, and its tags to check exemptions.
     assert ("sagemaker", "DescribeNotebookInstance") in api_calls
     assert ("sagemaker", "ListTags") in api_calls
-    assert write_calls(api_calls) == [("stepfunctions", "StartExecution")]
+    assert write_calls(api_calls) == [("stepfunctions", "StartExecution"), ("sns", "Publish")]
+    # The security team hears of it at once, not only when the remediation ends.
+    (alert,) = account.alerts()
+    document = parse_alert_body(alert["body"])
+    assert document["kind"] == "remediation-started"
+    assert document["execution_id"] == result["execution_arn"]
+    assert alert["subject"].endswith("caught, remediation started")
 
 
 def test_duplicate_events_collapse_into_one_execution(account, configure):

@@ -30,7 +30,7 @@ class AlertKind(StrEnum):
 
 _HEADLINES = {
     AlertKind.VIOLATION: "violates {controls}",
-    AlertKind.REMEDIATION_STARTED: "remediation started ({controls})",
+    AlertKind.REMEDIATION_STARTED: "caught, remediation started",
     AlertKind.REMEDIATED: "remediated, now in the private subnet",
     AlertKind.ROOT_ACCESS_FIXED: "root access disabled",
     AlertKind.QUARANTINED: "stopped (quarantined) for {controls}",

@@ -9,7 +9,7 @@ from enum import StrEnum
 from notebook_guard.aws import sagemaker, sns, stepfunctions
 from notebook_guard.domain.alerts import Alert, AlertKind
 from notebook_guard.domain.evaluation import evaluate, needs_tags
-from notebook_guard.domain.models import Action, Evaluation, Trigger
+from notebook_guard.domain.models import Action, Evaluation, Remedy, Trigger
 from notebook_guard.domain.naming import execution_name
 from notebook_guard.settings import Settings
 
@@ -88,8 +88,18 @@ def hand_on(evaluation: Evaluation, trigger: Trigger, settings: Settings, source
         }
         name = execution_name(nb.arn, nb.creation_time, action.value)
         started = stepfunctions.start_execution(settings.state_machine_arn, name, payload, settings.region)
-        outcome = Outcome.WORKFLOW_STARTED if started.started else Outcome.DUPLICATE
-        return Result(nb.name, outcome, evaluation, started.execution_arn, {"action": action.value})
+        if not started.started:
+            return Result(nb.name, Outcome.DUPLICATE, evaluation, started.execution_arn, {"action": action.value})
+        details = {"action": action.value}
+        if settings.alert_topic_arn and action is not Action.NOTIFY:
+            # The workflow's own alerts come when it ends (a remediation takes ~15 minutes): tell the security
+            # team now that a violator was caught and what is about to happen to it.
+            alert = violation_alert(evaluation, trigger, action, settings)
+            alert.kind = AlertKind.REMEDIATION_STARTED
+            alert.execution_id = started.execution_arn
+            alert.summary = _PLANNED[(action, evaluation.remedy)]
+            details["message_id"] = sns.publish_alert(settings.alert_topic_arn, alert, settings.region)
+        return Result(nb.name, Outcome.WORKFLOW_STARTED, evaluation, started.execution_arn, details)
     if settings.alert_topic_arn:
         alert = violation_alert(evaluation, trigger, action, settings)
         alert.summary = (
@@ -99,6 +109,22 @@ def hand_on(evaluation: Evaluation, trigger: Trigger, settings: Settings, source
         message_id = sns.publish_alert(settings.alert_topic_arn, alert, settings.region)
         return Result(nb.name, Outcome.ALERTED, evaluation, details={"message_id": message_id})
     return Result(nb.name, Outcome.REPORTED, evaluation)
+
+
+_RECREATE_PLAN = (
+    "The remediation workflow has started: it snapshots the notebook (configuration, tags, lifecycle scripts), "
+    "checks the target subnet, security groups and endpoints, then stops, deletes and recreates the notebook in "
+    "the private subnet. Nothing is deleted unless the snapshot was verified and the checks passed."
+)
+_PLANNED = {
+    (Action.REMEDIATE, Remedy.RECREATE): _RECREATE_PLAN,
+    (Action.REMEDIATE, Remedy.UPDATE_IN_PLACE): (
+        "The remediation workflow has started: it stops the notebook, disables root access and starts it again "
+        "if it was running. The notebook is not deleted."
+    ),
+    (Action.QUARANTINE, Remedy.RECREATE): "The workflow has started: it snapshots the notebook and stops it.",
+    (Action.QUARANTINE, Remedy.UPDATE_IN_PLACE): "The workflow has started: it snapshots the notebook and stops it.",
+}
 
 
 def violation_alert(evaluation: Evaluation, trigger: Trigger, action: Action, settings: Settings) -> Alert:
