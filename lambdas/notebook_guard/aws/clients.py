@@ -17,6 +17,7 @@ RETRY_CONFIG = Config(
 )
 
 _lock = threading.Lock()
+_creating = threading.Lock()  # one client creation at a time: boto3 sessions are not thread-safe
 _clients: dict[tuple[str, str | None], object] = {}
 _session: boto3.session.Session | None = None
 
@@ -36,9 +37,14 @@ def client(service: str, region: str | None = None):
         existing = _clients.get(key)
     if existing is not None:
         return existing
-    created = session().client(service, region_name=region, config=RETRY_CONFIG)
-    with _lock:
-        return _clients.setdefault(key, created)
+    with _creating:
+        with _lock:
+            existing = _clients.get(key)
+        if existing is not None:  # another thread created it while this one waited
+            return existing
+        created = session().client(service, region_name=region, config=RETRY_CONFIG)
+        with _lock:
+            return _clients.setdefault(key, created)
 
 
 def reset() -> None:

@@ -13,6 +13,8 @@ from notebook_guard.services import detection
 from notebook_guard.services.scan import scan
 from notebook_guard.settings import Settings, get_settings
 
+_COUNTED_ABOVE = (detection.Outcome.COMPLIANT, detection.Outcome.EXEMPT)
+
 
 def run_sweep(settings: Settings) -> dict:
     """Scan and hand on every actionable violator; returns counts and the notebooks that errored."""
@@ -43,7 +45,8 @@ def run_sweep(settings: Settings) -> dict:
             counts["exempt"] += 1
         else:
             counts["violating"] += 1
-        if isinstance(item.extra, detection.Result):
+        # "exempt" and "compliant" are counted above; counting those outcomes again would double them.
+        if isinstance(item.extra, detection.Result) and item.extra.outcome not in _COUNTED_ABOVE:
             counts[item.extra.outcome.value] += 1
 
     metrics.add_metric(name="NotebooksEvaluated", unit=MetricUnit.Count, value=counts["evaluated"])

@@ -48,11 +48,16 @@ def render(results: dict) -> str:
         f"## notebook-guard bench, {results['when']}",
         "",
         f"Machine: {machine['cpu']}, {machine['cores']} cores; Python {machine['python']}, boto3 {machine['boto3']}, "
-        f"moto {machine['moto']} (server in its own process); Cloud Custodian: {results['custodian']}.",
+        f"moto {machine['moto']} (server in its own process); Cloud Custodian: {results['custodian']}. "
+        f"Load average (1 min) {results['load']['start']} at start, {results['load']['end']} at the end.",
         f"Latency: {results['latency_ms']:g} ms added per call by a loopback proxy, and 0 ms (moto alone). "
         "Calls are counted at the proxy, per HTTP request. *minimum* = list pages + one Describe per notebook + "
         "ListTags per notebook in violation. *found/expected*: sweep and audit count violators that are not "
         "exempt, c7n counts notebooks with no SubnetId (its policy has no exemptions).",
+        "Cloud Custodian's runs with latency ran on a second moto server alongside the sweep and audit runs "
+        "(they mostly wait; `--serial` isolates them)."
+        if results.get("custodian_overlapped")
+        else "Every run ran alone.",
         "",
         *measurement_rows(results["measurements"]),
         "",
