@@ -9,7 +9,11 @@ from notebook_guard_local.bench.server import SeededAccount
 
 @pytest.fixture(scope="module")
 def account_300():
-    """300 notebooks of mixed compliance (see ``bench.seed``), shared by a module's tests (read-only)."""
+    """300 notebooks of mixed compliance (see ``bench.seed``), shared by a module's tests (read-only).
+
+    moto's backends are process-wide: one seeded account at a time per process (module-scoped fixtures of
+    different modules never overlap; xdist's --dist loadfile keeps a module on one worker).
+    """
     with SeededAccount(plan_account(300)) as account:
         yield account
 

@@ -72,39 +72,6 @@ def test_as_a_subprocess(account_300, tmp_path):
     assert listed == {n.name for n in account_300.notebooks if n.actionable}
 
 
-def test_table(account_300, endpoint, capsys):
-    endpoint(account_300.url)
-    code, out, _ = run_audit(capsys)
-
-    assert code == 3
-    lines = out.splitlines()
-    assert lines[0].split() == ["NAME", "STATUS", "SUBNET", "VIOLATIONS", "EXEMPT", "NOTE"]
-    exempt = next(n for n in account_300.notebooks if n.exempt)
-    exempt_line = next(line for line in lines if line.startswith(exempt.name + " "))
-    assert "SageMaker.1,SageMaker.2" in exempt_line and " yes " in exempt_line
-    actionable = sum(n.actionable for n in account_300.notebooks)
-    exempt_count = sum(n.exempt for n in account_300.notebooks)
-    assert lines[-1].startswith(f"{REGION}: 300 notebooks, {actionable} in violation, {exempt_count} exempt")
-
-
-def test_policy_options_map_onto_settings(account_300, endpoint, capsys):
-    endpoint(account_300.url)
-    notebooks = account_300.notebooks
-    out_of_vpc = sum(not n.in_vpc for n in notebooks)
-
-    # Root access allowed: only the out-of-VPC, non-exempt notebooks remain.
-    _, out, _ = run_audit(capsys, "--format", "json", "--root-access", "allowed")
-    assert json.loads(out)["summary"]["violating"] == sum(not n.in_vpc and not n.exempt for n in notebooks)
-
-    # The seeded subnet is not approved: every notebook violates; the exemptions still hold.
-    _, out, _ = run_audit(capsys, "--format", "json", "--approved-subnets", "subnet-0aaaaaaaaaaaaaaaa")
-    assert json.loads(out)["summary"]["violating"] == len(notebooks) - sum(n.exempt for n in notebooks)
-
-    # Another exemption tag: the seeded exemptions no longer count.
-    _, out, _ = run_audit(capsys, "--format", "json", "--exempt-tag", "security:exempt", "--root-access", "allowed")
-    assert json.loads(out)["summary"]["violating"] == out_of_vpc
-
-
 @pytest.mark.parametrize(
     ("options", "message"),
     [

@@ -144,3 +144,28 @@ def test_region_option_before_or_after_the_command(monkeypatch):
     assert parser.parse_args(["--region", "eu-west-1", "audit"]).region == "eu-west-1"
     assert parser.parse_args(["audit", "--region", "eu-west-1"]).region == "eu-west-1"
     assert parser.parse_args(["audit"]).region is None
+
+
+@mock_aws
+def test_exit_2_when_a_notebook_cannot_be_evaluated(monkeypatch, capsys):
+    from botocore.exceptions import ClientError
+    from notebook_guard.aws import sagemaker
+
+    create("readable", subnet="subnet-0123")
+    create("locked", subnet="subnet-0123")
+    describe = sagemaker.describe_notebook
+
+    def deny_locked(name, region=None):
+        if name == "locked":
+            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "denied"}}, "Describe")
+        return describe(name, region)
+
+    monkeypatch.setattr(sagemaker, "describe_notebook", deny_locked)
+
+    code = main(["audit", "--format", "json"])
+
+    captured = capsys.readouterr()
+    rows = {row["name"]: row for row in json.loads(captured.out)["notebooks"]}
+    assert code == 2
+    assert rows["locked"]["error"] == "AccessDeniedException: denied" and rows["readable"]["error"] is None
+    assert "1 notebook(s) could not be evaluated" in captured.err

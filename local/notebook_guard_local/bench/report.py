@@ -74,7 +74,7 @@ def render(results: dict) -> str:
         imports = footprint["imports"]
         baseline = imports[0].seconds if imports else None
         lines += [
-            "Import time (cold-start proxy; median of fresh interpreters, Lambda-like environment, tracing on):",
+            "Import time (cold-start proxy; fastest of fresh interpreters, Lambda-like environment, tracing on):",
             "",
             "| module | import ms | vs boto3 alone |",
             "|---|---:|---:|",

@@ -148,12 +148,18 @@ def collect(settings, show_progress: bool | None = None) -> tuple[list[dict], Co
 
     from notebook_guard_local.progress import Progress
 
-    # Listing first gives the progress bar its total; the scan's pool takes the whole listing up front anyway.
-    names = list(sagemaker.iter_notebook_names(settings.region))
     rows: list[dict] = []
     counts: Counter = Counter(notebooks=0, violating=0, exempt=0, compliant=0, errors=0, gone=0)
-    with Progress(total=len(names), enabled=show_progress) as progress:
-        for item in scan(settings, names=names):
+    with Progress(total=0, enabled=show_progress) as progress:
+
+        def listed():
+            # The pool starts describing a page's notebooks while the next page is fetched; the bar's total
+            # grows as pages arrive.
+            for name in sagemaker.iter_notebook_names(settings.region):
+                progress.total += 1
+                yield name
+
+        for item in scan(settings, names=listed()):
             progress.advance()
             if item.gone:
                 counts["gone"] += 1
