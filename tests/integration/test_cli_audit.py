@@ -8,10 +8,20 @@ import subprocess
 import sys
 
 import pytest
-from notebook_guard_local.bench.seed import minimum_calls
+from notebook_guard_local.bench.seed import minimum_calls, plan_account
+from notebook_guard_local.bench.server import SeededAccount
 from notebook_guard_local.cli import main
 
+from tests.integration.bench_helpers import use_endpoint
+
 REGION = "us-east-1"
+
+
+@pytest.fixture(scope="module")
+def account_300():
+    """300 notebooks of mixed compliance (see ``bench.seed``), shared by this module's tests (read-only)."""
+    with SeededAccount(plan_account(300)) as account:
+        yield account
 
 
 def run_audit(capsys, *options: str) -> tuple[int, str, str]:
@@ -20,8 +30,8 @@ def run_audit(capsys, *options: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
-def test_json_lists_every_notebook_and_exactly_the_violators(account_300, endpoint, capsys):
-    endpoint(account_300.url)
+def test_json_lists_every_notebook_and_exactly_the_violators(account_300, monkeypatch, capsys):
+    use_endpoint(monkeypatch, account_300.url)
     code, out, err = run_audit(capsys, "--format", "json")
 
     assert code == 3, err
@@ -45,8 +55,8 @@ def test_json_lists_every_notebook_and_exactly_the_violators(account_300, endpoi
     assert rows[root.name]["violations"] == ["SageMaker.3"] and rows[root.name]["subnet_id"]
 
 
-def test_audit_makes_the_minimum_calls(account_300, endpoint, capsys):
-    endpoint(account_300.url)
+def test_audit_makes_the_minimum_calls(account_300, monkeypatch, capsys):
+    use_endpoint(monkeypatch, account_300.url)
     account_300.proxy.reset()
     code, _, _ = run_audit(capsys, "--format", "json")
 

@@ -9,6 +9,8 @@ from notebook_guard_local.bench.seed import plan_account
 from notebook_guard_local.bench.server import SeededAccount
 from notebook_guard_local.cli import main
 
+from tests.integration.bench_helpers import use_endpoint
+
 REGION = "us-east-1"
 
 
@@ -24,8 +26,8 @@ def run_audit(capsys, *options: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
-def test_table(small_account, endpoint, capsys):
-    endpoint(small_account.url)
+def test_table(small_account, monkeypatch, capsys):
+    use_endpoint(monkeypatch, small_account.url)
     code, out, _ = run_audit(capsys)
 
     assert code == 3
@@ -40,8 +42,8 @@ def test_table(small_account, endpoint, capsys):
     assert lines[-1].startswith(f"{REGION}: {total} notebooks, {actionable} in violation, {exempt_count} exempt")
 
 
-def test_policy_options_map_onto_settings(small_account, endpoint, capsys):
-    endpoint(small_account.url)
+def test_policy_options_map_onto_settings(small_account, monkeypatch, capsys):
+    use_endpoint(monkeypatch, small_account.url)
     notebooks = small_account.notebooks
     out_of_vpc = sum(not n.in_vpc for n in notebooks)
 

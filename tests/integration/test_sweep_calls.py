@@ -8,14 +8,16 @@ from __future__ import annotations
 from notebook_guard_local.bench.seed import minimum_calls, plan_account
 from notebook_guard_local.bench.server import SeededAccount
 
+from tests.integration.bench_helpers import use_endpoint
 
-def test_sweep_calls_equal_the_minimum_for_a_small_account(endpoint):
+
+def test_sweep_calls_equal_the_minimum_for_a_small_account(monkeypatch):
     from notebook_guard.handlers.sweep import run_sweep
     from notebook_guard.settings import Settings
 
     notebooks = plan_account(250)  # three list pages
     with SeededAccount(notebooks) as account:
-        endpoint(account.url)
+        use_endpoint(monkeypatch, account.url)
         summary = run_sweep(Settings(region="us-east-1"))
         counts = dict(account.proxy.counts())
 
