@@ -54,8 +54,8 @@ def render(results: dict) -> str:
         "Calls are counted at the proxy, per HTTP request. *minimum* = list pages + one Describe per notebook + "
         "ListTags per notebook in violation. *found/expected*: sweep and audit count violators that are not "
         "exempt, c7n counts notebooks with no SubnetId (its policy has no exemptions).",
-        "Cloud Custodian's runs with latency ran on a second moto server alongside the sweep and audit runs "
-        "(they mostly wait; `--serial` isolates them)."
+        "Cloud Custodian's runs with latency ran on moto servers of their own (one per size, at the same time) "
+        "alongside the sweep and audit runs (they mostly wait; `--serial` isolates them)."
         if results.get("custodian_overlapped")
         else "Every run ran alone.",
         "",
