@@ -16,7 +16,8 @@ RETRY_CONFIG = Config(
     read_timeout=30,
 )
 
-_lock = threading.Lock()
+# Clients are thread-safe once made; sessions are not, so making a client (and the session) is serialised.
+_lock = threading.RLock()
 _clients: dict[tuple[str, str | None], object] = {}
 _session: boto3.session.Session | None = None
 
@@ -30,15 +31,16 @@ def session() -> boto3.session.Session:
 
 
 def client(service: str, region: str | None = None):
-    """A shared client for ``service``. Clients are thread-safe; sessions are not, hence the lock."""
+    """A shared client for ``service`` (and ``region``: None means the environment's)."""
     key = (service, region)
-    with _lock:
-        existing = _clients.get(key)
+    existing = _clients.get(key)
     if existing is not None:
         return existing
-    created = session().client(service, region_name=region, config=RETRY_CONFIG)
     with _lock:
-        return _clients.setdefault(key, created)
+        existing = _clients.get(key)
+        if existing is None:  # not made by another thread while this one waited for the lock
+            existing = _clients[key] = session().client(service, region_name=region, config=RETRY_CONFIG)
+        return existing
 
 
 def reset() -> None:

@@ -69,12 +69,10 @@ class Printer:
         result = trigger.result
         if "counts" in result:
             counts = result["counts"]
-            # Exempt = evaluated - compliant - violating: the sweep's own "exempt" count also adds the
-            # hand-on outcome "exempt", so it counts an exempt notebook twice.
-            exempt = counts.get("evaluated", 0) - counts.get("compliant", 0) - counts.get("violating", 0)
             self.line(
                 f"  sweep: {counts.get('evaluated', 0)} notebooks evaluated: {counts.get('compliant', 0)} compliant, "
-                f"{exempt} exempt, {counts.get('violating', 0)} violating -> action '{result.get('action')}'"
+                f"{counts.get('exempt', 0)} exempt, {counts.get('violating', 0)} violating "
+                f"-> action '{result.get('action')}'"
             )
         else:
             evaluation = result.get("evaluation") or {}

@@ -1,0 +1,22 @@
+"""`make bench` end to end on a tiny account (no Cloud Custodian, no import timings), so it does not rot."""
+
+from __future__ import annotations
+
+import json
+
+from notebook_guard_local.bench.__main__ import main
+
+
+def test_bench_runs_and_prints_the_table(tmp_path, capsys):
+    code = main(["--sizes", "30", "--latency-ms", "5", "--no-custodian", "--no-footprint", "--output", str(tmp_path)])
+
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "| 30 | 5 ms | sweep |" in out and "| 30 | 0 ms | audit |" in out
+    assert "pending: workflow not merged yet" in out
+    results = json.loads((tmp_path / "bench.json").read_text())
+    for measurement in results["measurements"]:
+        assert measurement["found"] == measurement["expected"]
+        calls = {k.split(":")[1]: v for k, v in measurement["calls"].items()}
+        assert calls == measurement["minimum"]
+    assert (tmp_path / "bench.md").read_text().startswith("## notebook-guard bench")
