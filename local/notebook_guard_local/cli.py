@@ -50,7 +50,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE_OR_AWS_ERROR
 
     from notebook_guard.aws import clients
-
     from notebook_guard_local.commands.common import run_guarded
 
     # Clients are cached per process: drop any made before this call's region and endpoint were known.

@@ -8,10 +8,10 @@ import subprocess
 import sys
 
 import pytest
+
 from notebook_guard_local.bench.seed import minimum_calls, plan_account
 from notebook_guard_local.bench.server import SeededAccount
 from notebook_guard_local.cli import main
-
 from tests.integration.bench_helpers import use_endpoint
 
 REGION = "us-east-1"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from notebook_guard_local.bench.seed import plan_account
 from notebook_guard_local.bench.server import SeededAccount
 from notebook_guard_local.cli import main
-
 from tests.integration.bench_helpers import use_endpoint
 
 REGION = "us-east-1"

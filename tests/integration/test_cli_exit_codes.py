@@ -9,6 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import boto3
 import pytest
 from moto import mock_aws
+
 from notebook_guard_local.cli import main
 
 REGION = "us-east-1"
@@ -149,6 +150,7 @@ def test_region_option_before_or_after_the_command(monkeypatch):
 @mock_aws
 def test_exit_2_when_a_notebook_cannot_be_evaluated(monkeypatch, capsys):
     from botocore.exceptions import ClientError
+
     from notebook_guard.aws import sagemaker
 
     create("readable", subnet="subnet-0123")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from notebook_guard_local.bench.seed import minimum_calls, plan_account
 from notebook_guard_local.bench.server import SeededAccount
-
 from tests.integration.bench_helpers import use_endpoint
 
 

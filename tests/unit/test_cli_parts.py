@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
+
 from notebook_guard_local.bench import footprint
 from notebook_guard_local.bench.proxy import operation_of
 from notebook_guard_local.bench.seed import minimum_calls, plan_account

@@ -88,8 +88,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def build_settings(args: argparse.Namespace, region: str):
-    from notebook_guard.settings import Settings
     from pydantic import ValidationError
+
+    from notebook_guard.settings import Settings
 
     values: dict[str, object] = {
         "region": region,
@@ -145,7 +146,6 @@ def collect(settings, show_progress: bool | None = None) -> tuple[list[dict], Co
     """Scan the region; returns the report rows (sorted by name) and the summary counts."""
     from notebook_guard.aws import sagemaker
     from notebook_guard.services.scan import scan
-
     from notebook_guard_local.progress import Progress
 
     rows: list[dict] = []
