@@ -58,7 +58,7 @@ EVENT_RETRY_ATTEMPTS = 4
 
 # Wait loops of the workflow: each poll interval is this much longer than the one before (up to
 # wait_max_seconds), and a loop gives up after this many polls even within its time bound.
-WAIT_GROWTH = 1.5
+WAIT_GROWTH = 2.0
 WAIT_MAX_POLLS = 120
 # Key prefix of the snapshots in the snapshot bucket.
 SNAPSHOT_PREFIX = "snapshots"

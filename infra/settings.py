@@ -169,8 +169,8 @@ class StackSettings(BaseModel):
     alert_emails: tuple[str, ...] = ()
     alert_topic_arn: str | None = None
     # Workflow wait bounds (seconds): first poll interval, the cap it grows to, the overall bound of one wait.
-    wait_initial_seconds: int = 15
-    wait_max_seconds: int = 60
+    wait_initial_seconds: int = 60
+    wait_max_seconds: int = 180
     wait_timeout_seconds: int = 3600
     # IAM
     passrole_role_pattern: str = "*"

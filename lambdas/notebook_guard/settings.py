@@ -75,9 +75,9 @@ class Settings(BaseModel):
     target_security_group_ids: tuple[str, ...] = ()
     required_endpoints: tuple[str, ...] = DEFAULT_ENDPOINTS
     # Wait loops of the remediation workflow: first interval, growth factor, cap, overall bound per loop.
-    wait_first_seconds: int = Field(default=15, ge=0, le=3600)
-    wait_growth: float = Field(default=1.5, ge=1.0, le=10.0)
-    wait_max_interval_seconds: int = Field(default=60, ge=0, le=3600)
+    wait_first_seconds: int = Field(default=60, ge=0, le=3600)
+    wait_growth: float = Field(default=2.0, ge=1.0, le=10.0)
+    wait_max_interval_seconds: int = Field(default=180, ge=0, le=3600)
     wait_bound_seconds: int = Field(default=3600, ge=0, le=86400)
     wait_max_polls: int = Field(default=120, ge=1, le=2000)
     snapshot_prefix: str = Field(default="snapshots", pattern=r"^[A-Za-z0-9!_.*'()/-]{1,200}$")

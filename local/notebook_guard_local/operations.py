@@ -48,7 +48,7 @@ AWS access comes from the standard environment (AWS_PROFILE, AWS_ACCESS_KEY_ID..
 AWS_ENDPOINT_URL); --region overrides the region."""
 
 PLAN_EPILOG = """\
-example:
+Examples:
   notebook-guard plan churn-forecast --region eu-west-1 \\
       --subnet-id subnet-0abc1234def567890 --security-group-id sg-0123456789abcdef0
 
@@ -67,7 +67,7 @@ AWS access comes from the standard environment (AWS_PROFILE, AWS_ACCESS_KEY_ID..
 AWS_ENDPOINT_URL); --region overrides the region."""
 
 RESTORE_EPILOG = """\
-examples:
+Examples:
   notebook-guard restore s3://notebook-guard-snapshots/snapshots/churn-forecast/20261127T061253Z.json
   notebook-guard restore snapshots/churn-forecast/20261127T061253Z.json --bucket notebook-guard-snapshots
   notebook-guard restore s3://.../20261127T061253Z.json --original-network --dry-run
@@ -437,40 +437,13 @@ def fail(command: str, error: Exception) -> int:
     """One line on stderr, exit 2: the user's mistake or AWS's refusal, never a traceback."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from notebook_guard.aws.errors import error_code, error_message
+    from notebook_guard_local.commands.common import describe_aws_error
 
     if isinstance(error, OperationError):
         text = str(error)
-    elif isinstance(error, ClientError):
-        text = f"AWS error: {error.operation_name}: {error_code(error)}: {error_message(error)}"
-    elif isinstance(error, BotoCoreError):
-        text = f"AWS error: {error}"
+    elif isinstance(error, BotoCoreError | ClientError):
+        text = f"AWS error: {describe_aws_error(error)}"
     else:
         raise error
     print(f"notebook-guard {command}: {text}", file=sys.stderr)
     return 2
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """``python -m notebook_guard_local.operations {plan,restore} ...`` until the CLI wires them in."""
-    parser = argparse.ArgumentParser(prog="notebook-guard")
-    commands = parser.add_subparsers(dest="command", required=True)
-    for name, description, epilog, add, run in (
-        ("plan", PLAN_DESCRIPTION, PLAN_EPILOG, add_plan_arguments, run_plan),
-        ("restore", RESTORE_DESCRIPTION, RESTORE_EPILOG, add_restore_arguments, run_restore),
-    ):
-        sub = commands.add_parser(
-            name, description=description, epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter
-        )
-        add(sub)
-        sub.set_defaults(run=run)
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return args.run(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -91,7 +91,7 @@ def test_targets(until, state, done, failed):
 def test_polls_for_a_duration():
     schedule = waits.WaitSchedule()
     assert waits.polls_for(0, schedule) == 1
-    assert waits.polls_for(300, schedule) == 8  # waits 15+22+34+51+60+60+60 = 302 >= 300
+    assert waits.polls_for(300, schedule) == 4  # waits 60+120+180 = 360 >= 300
 
 
 # Recreate plan -------------------------------------------------------------------------------------------

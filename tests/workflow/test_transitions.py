@@ -10,39 +10,30 @@ from __future__ import annotations
 import pytest
 
 from notebook_guard.domain.waits import WaitSchedule
+from notebook_guard_local.bench.workflow import measure
 
-TIMELINE = {"Pending": 300, "Stopping": 120, "Deleting": 120}
-CREATE_SECONDS = 360
 SCHEDULES = {
-    "default: 15 s, x1.5, capped at 60 s": WaitSchedule(),
-    "15 s, x2, capped at 120 s": WaitSchedule(first_seconds=15, growth=2.0, max_interval_seconds=120),
+    "default: 60 s, x2, capped at 180 s": WaitSchedule(),
+    "15 s, x1.5, capped at 60 s": WaitSchedule(first_seconds=15, growth=1.5, max_interval_seconds=60),
     "fixed 30 s (like boto3's waiters)": WaitSchedule(first_seconds=30, growth=1.0, max_interval_seconds=30),
     "fixed 10 s": WaitSchedule(first_seconds=10, growth=1.0, max_interval_seconds=10),
 }
 EXPECTED = {  # schedule -> (state transitions, Lambda invocations, Wait states)
-    "default: 15 s, x1.5, capped at 60 s": (90, 35, 23),
-    "15 s, x2, capped at 120 s": (78, 31, 19),
+    "default: 60 s, x2, capped at 180 s": (51, 22, 10),
+    "15 s, x1.5, capped at 60 s": (90, 35, 23),
     "fixed 30 s (like boto3's waiters)": (111, 42, 30),
     "fixed 10 s": (291, 102, 90),
 }
 
 
-def measure(harness, name: str, schedule: WaitSchedule) -> tuple[int, int, int, float]:
-    harness.fake.timeline.seconds.update(TIMELINE)
-    harness.create_notebook(name, "Pending")
-    harness.fake.timeline.seconds["Pending"] = CREATE_SECONDS  # the recreated notebook's creation
-    start = harness.fake.clock.now
-    execution = harness.run(name, waits=schedule.to_dict())
-    assert execution.status == "SUCCEEDED", (execution.error, execution.cause)
-    tasks = sum(1 for e in execution.events if e["type"] == "TaskStateEntered")
-    waits = sum(1 for e in execution.events if e["type"] == "WaitStateEntered")
-    return execution.transitions, tasks, waits, harness.fake.clock.now - start
-
-
 @pytest.mark.parametrize("label", list(SCHEDULES))
 def test_transitions_per_remediation(shared_harness, label):
-    shared_harness.fake.timeline.polls = {state: 10**9 for state in ("Pending", "Stopping", "Deleting", "Updating")}
     name = "timeline-" + str(list(SCHEDULES).index(label))
-    transitions, tasks, waits, elapsed = measure(shared_harness, name, SCHEDULES[label])
-    print(f"\n| {label} | {transitions} | {tasks} | {waits} | {elapsed / 60:.1f} min |")
-    assert (transitions, tasks, waits) == EXPECTED[label]
+    run = measure(shared_harness, name, SCHEDULES[label])
+    print(f"\n| {label} | {run.transitions} | {run.lambda_invocations} | {run.wait_states} |")
+    assert (run.transitions, run.lambda_invocations, run.wait_states) == EXPECTED[label]
+
+
+def test_a_remediation_costs_at_most_a_fifth_of_fixed_10_second_polling():
+    ours, fixed = EXPECTED["default: 60 s, x2, capped at 180 s"][0], EXPECTED["fixed 10 s"][0]
+    assert ours * 5 <= fixed

@@ -35,9 +35,9 @@ TARGETS = (STABLE, STOPPED, GONE, IN_SERVICE, UPDATED, RUNNING)
 
 @dataclass(frozen=True)
 class WaitSchedule:
-    first_seconds: int = 15
-    growth: float = 1.5
-    max_interval_seconds: int = 60
+    first_seconds: int = 60
+    growth: float = 2.0
+    max_interval_seconds: int = 180
     bound_seconds: int = 3600  # overall bound of one wait loop
     max_polls: int = 120  # also a bound, so that a zero-second schedule still ends
 

@@ -183,7 +183,12 @@ def main(argv: list[str] | None = None) -> int:
     from notebook_guard_local.bench import report
 
     args = parse_args(argv)
-    results = run(args)
+    saved = dict(os.environ)
+    try:
+        results = run(args)
+    finally:  # run() points this process at its fake accounts; leave the caller's environment as it was
+        os.environ.clear()
+        os.environ.update(saved)
     text = report.render(results)
     print(text)
     args.output.mkdir(parents=True, exist_ok=True)

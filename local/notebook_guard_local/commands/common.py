@@ -94,11 +94,3 @@ def run_guarded(command: Callable[[argparse.Namespace], int], args: argparse.Nam
 
 def fail(message: str) -> None:
     print(f"notebook-guard: error: {message}", file=sys.stderr)
-
-
-def not_implemented(name: str) -> Callable[[argparse.Namespace], int]:
-    def run(args: argparse.Namespace) -> int:
-        print(f"notebook-guard {name}: not implemented yet", file=sys.stderr)
-        return EXIT_USAGE_OR_AWS_ERROR
-
-    return run

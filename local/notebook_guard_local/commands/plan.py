@@ -1,42 +1,24 @@
-"""``notebook-guard plan``: what remediation would do to each violating notebook, without doing it.
-
-Not implemented yet: the arguments are registered so the command line is stable; ``run`` says so and exits 2.
-"""
+"""``notebook-guard plan NAME``: the preflight results and the exact request a remediation would issue."""
 
 from __future__ import annotations
 
 import argparse
 
-from notebook_guard_local.commands.common import AWS_ENVIRONMENT_HELP, add_region_option, not_implemented
+from notebook_guard_local.commands.common import AWS_ENVIRONMENT_HELP, add_region_option
+from notebook_guard_local.operations import PLAN_DESCRIPTION, PLAN_EPILOG, add_plan_arguments, run_plan
 
 NAME = "plan"
-
-EPILOG = (
-    """\
-Examples:
-  notebook-guard plan --region eu-west-1
-  notebook-guard plan ml-feature-exploration --target-subnet-ids subnet-0abc --target-security-group-ids sg-0abc
-
-"""
-    + AWS_ENVIRONMENT_HELP
-)
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         NAME,
-        help="show what remediation would do to each violator (read-only; not implemented yet)",
-        description="Show, per violating notebook, the steps remediation would take and the request it would "
-        "recreate it with. Changes nothing.",
-        epilog=EPILOG,
+        help="show the preflight and the exact CreateNotebookInstance request a remediation would issue (read-only)",
+        description=PLAN_DESCRIPTION,
+        epilog=PLAN_EPILOG + "\n" + AWS_ENVIRONMENT_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_region_option(parser, top_level=False)
-    parser.add_argument("names", nargs="*", metavar="NAME", help="notebooks to plan for (default: every violator)")
-    parser.add_argument("--format", choices=("table", "json"), default="table", help="output format")
-    parser.add_argument("--target-subnet-ids", metavar="SUBNET[,SUBNET...]", help="private subnets to recreate into")
-    parser.add_argument(
-        "--target-security-group-ids", metavar="SG[,SG...]", help="security groups for the recreated notebook"
-    )
-    parser.set_defaults(run=not_implemented(NAME))
+    add_plan_arguments(parser, region=False)
+    parser.set_defaults(run=run_plan)
     return parser

@@ -1,0 +1,165 @@
+"""The remediation workflow on an in-process moto account: the real ASL file, the step Lambdas run in-process,
+notebooks behaving as AWS documents (the faithful fake), Wait states on a virtual clock.
+
+Shared by the workflow tests (``tests/workflow``) and the bench's transition count.
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import pytest
+from moto import mock_aws
+from moto.sns.models import sns_backends
+
+from notebook_guard.aws import clients
+from notebook_guard.domain.alerts import parse_alert_body
+from notebook_guard_local.fake import FakeNotebooks, Faults
+from notebook_guard_local.fake.notebooks import Timeline, VirtualClock
+from notebook_guard_local.workflow_runner import (
+    MOTO_CONFIG,
+    LambdaSeam,
+    WorkflowRunner,
+    fast_client_retries,
+    parse_definitions_once,
+    shared_service_models,
+    zero_time,
+)
+from notebook_guard_local.world import World, build_audit_table, build_world
+
+ACCOUNT = "123456789012"  # moto's default account
+REGION = "us-east-1"
+FAKE_ACCESS_KEY = "testing"
+
+ZERO_WAITS = {"first_seconds": 0, "max_polls": 12}
+
+
+@dataclass
+class Harness:
+    world: World
+    runner: WorkflowRunner
+    fake: FakeNotebooks
+    faults: Faults
+    seam: LambdaSeam
+
+    @property
+    def sagemaker(self):
+        return clients.client("sagemaker", REGION)
+
+    @property
+    def backend(self):
+        from moto.sagemaker.models import sagemaker_backends
+
+        return sagemaker_backends[ACCOUNT][REGION]
+
+    def create_notebook(self, name: str = "analysis", status: str = "InService", **extra) -> dict:
+        """A notebook outside any VPC, brought to ``status`` (Pending: still being created)."""
+        request = {"NotebookInstanceName": name, "InstanceType": "ml.t3.medium", "RoleArn": self.world.role_arn}
+        request.update(extra)
+        self.sagemaker.create_notebook_instance(**request)
+        if status == "Pending":
+            return self.describe(name, advance=False)
+        self.fake.set_status(self.backend, name, status)
+        return self.describe(name, advance=False)
+
+    def describe(self, name: str, advance: bool = True) -> dict | None:
+        notebook = self.backend.notebook_instances.get(name)
+        if notebook is None:
+            return None
+        if advance:
+            return self.sagemaker.describe_notebook_instance(NotebookInstanceName=name)
+        return {
+            "NotebookInstanceArn": notebook.arn,
+            "NotebookInstanceStatus": notebook.status,
+            "CreationTime": notebook.creation_time,
+        }
+
+    def exists(self, name: str) -> bool:
+        return name in self.backend.notebook_instances
+
+    def run(self, name: str = "analysis", action: str | None = "remediate", trigger: str = "event", **extra):
+        self.faults.calls.clear()
+        notebook = self.backend.notebook_instances.get(name)
+        payload = {
+            "notebook_name": name,
+            "notebook_arn": notebook.arn
+            if notebook
+            else f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:notebook-instance/{name}",
+            "trigger": trigger,
+            "action": action,
+            "source": {},
+            "waits": ZERO_WAITS,
+            **extra,
+        }
+        return self.runner.run(payload)
+
+    def reset(self) -> None:
+        """Forget every notebook, alert, audit record and snapshot; keep the network, functions and state machine."""
+        self.backend.notebook_instances.clear()
+        self.backend.notebook_instance_lifecycle_configurations.clear()
+        fake = self.fake
+        for state in (fake._transitions, fake._extras, fake._create_failures, fake._stuck):
+            state.clear()
+        fake.history.clear()
+        fake.timeline = Timeline()
+        self.faults.clear()
+        self.faults.calls.clear()
+        sns_backends[ACCOUNT][REGION].topics[self.world.topic_arn].sent_notifications.clear()
+        clients.client("dynamodb", REGION).delete_table(TableName=self.world.table)
+        build_audit_table(self.world.table, REGION)
+        s3 = clients.client("s3", REGION)
+        for item in s3.list_objects_v2(Bucket=self.world.bucket).get("Contents", []):
+            s3.delete_object(Bucket=self.world.bucket, Key=item["Key"])
+
+    def runner_executions(self) -> list[dict]:
+        sfn = clients.client("stepfunctions", REGION)
+        return sfn.list_executions(stateMachineArn=self.runner.state_machine_arn)["executions"]
+
+    def alerts(self) -> list[dict]:
+        topic = sns_backends[ACCOUNT][REGION].topics[self.world.topic_arn]
+        return [parse_alert_body(n[1]) for n in topic.sent_notifications]
+
+    def audit(self, name: str = "analysis") -> list[dict]:
+        items = clients.client("dynamodb", REGION).query(
+            TableName=self.world.table,
+            KeyConditionExpression="notebook_name = :n",
+            ExpressionAttributeValues={":n": {"S": name}},
+        )["Items"]
+        return [json.loads(i["record"]["S"]) for i in items]
+
+    def snapshots(self, name: str = "analysis") -> list[dict]:
+        s3 = clients.client("s3", REGION)
+        listed = s3.list_objects_v2(Bucket=self.world.bucket, Prefix=f"snapshots/{name}/").get("Contents", [])
+        return [json.loads(s3.get_object(Bucket=self.world.bucket, Key=o["Key"])["Body"].read()) for o in listed]
+
+
+@contextmanager
+def harness_context():
+    clock = VirtualClock()
+    with (
+        shared_service_models(),
+        mock_aws(config=MOTO_CONFIG),
+        # Entered after mock_aws, so undone before it: mock_aws restores the environment as it found it.
+        pytest.MonkeyPatch.context() as monkeypatch,
+        zero_time(clock) as clock,
+        parse_definitions_once(),
+        fast_client_retries(),
+        Faults(services=("sagemaker", "s3", "dynamodb", "ec2", "iam", "kms", "sns")) as faults,
+        FakeNotebooks(clock=clock) as fake,
+        LambdaSeam() as seam,
+    ):
+        # mock_aws swaps in its own fake keys; keep the suite's (also fake) ones so tests/conftest.py's
+        # safety check holds for a module-scoped harness too.
+        monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)  # in-process moto, whatever the caller points at
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", FAKE_ACCESS_KEY)
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", FAKE_ACCESS_KEY)
+        clients.reset()
+        world = build_world(REGION)
+        runner = WorkflowRunner(world.environment(), REGION)
+        for key, value in runner.environment.items():
+            monkeypatch.setenv(key, value)
+        runner.deploy()
+        faults.calls.clear()
+        yield Harness(world, runner, fake, faults, seam)
