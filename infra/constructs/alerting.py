@@ -22,7 +22,7 @@ class Alerting(Construct):
         super().__init__(scope, construct_id)
         self.key: kms.Key | None = None
         if settings.alert_topic_arn:
-            # An existing topic: its policy and key are its owner's; see docs/deploy.md for what they must allow.
+            # An existing topic: its policy and key are its owner's; see the README (Deploy) for what they must allow.
             self.topic: sns.ITopic = sns.Topic.from_topic_arn(self, "Topic", settings.alert_topic_arn)
         else:
             self.key = kms.Key(

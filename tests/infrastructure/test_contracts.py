@@ -71,7 +71,7 @@ def test_a_placeholder_without_a_value_fails_synth(monkeypatch, tmp_path):
 
 
 def test_the_deploy_guide_documents_every_setting():
-    guide = (ROOT / "docs" / "deploy.md").read_text()
+    guide = (ROOT / "README.md").read_text()
     missing = [name for name in StackSettings.model_fields if f"| `{name}` |" not in guide]
     assert missing == []
 
@@ -85,7 +85,7 @@ def test_a_bad_setting_stops_the_app_before_any_construct_is_built():
 
 
 def test_the_architecture_diagram_names_every_step_and_detector():
-    guide = (ROOT / "docs" / "deploy.md").read_text()
+    guide = (ROOT / "README.md").read_text()
     diagram = guide.split("```mermaid", 1)[1].split("```", 1)[0]
     missing = [s.key for s in workflow_steps.STEPS if s.key not in diagram]
     missing += [
@@ -93,4 +93,4 @@ def test_the_architecture_diagram_names_every_step_and_detector():
         for word in ("intake", "sweep", "CloudTrail", "State Change", "schedule", "DLQ", "KMS")
         if word not in diagram
     ]
-    assert missing == [], f"docs/deploy.md diagram is out of date: {missing}"
+    assert missing == [], f"README.md architecture diagram is out of date: {missing}"

@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable
 
-# Exit codes, the same for every subcommand (documented in docs/cli.md).
+# Exit codes, the same for every subcommand (documented in the README).
 EXIT_OK = 0
 EXIT_USAGE_OR_AWS_ERROR = 2
 EXIT_VIOLATIONS = 3
