@@ -4,6 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+# Tests only ever talk to moto: start them without the shell's AWS identity (tests/conftest.py refuses to run
+# if any of these is set, so a bare `pytest` in a shell holding real credentials stops before any test).
+NO_AWS := env -u AWS_PROFILE -u AWS_DEFAULT_PROFILE -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \
+	-u AWS_SESSION_TOKEN -u AWS_SECURITY_TOKEN -u AWS_ROLE_ARN -u AWS_WEB_IDENTITY_TOKEN_FILE \
+	-u AWS_CONTAINER_CREDENTIALS_FULL_URI -u AWS_CONTAINER_CREDENTIALS_RELATIVE_URI -u AWS_ENDPOINT_URL
+
 .PHONY: test demo lint synth bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
@@ -15,7 +21,7 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/pytest -n 2 --dist loadfile -q
+	$(NO_AWS) $(BIN)/pytest -n 2 --dist loadfile -q
 
 demo: $(STAMP)
 	$(BIN)/notebook-guard demo

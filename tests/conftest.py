@@ -28,13 +28,25 @@ _REAL_CREDENTIAL_VARIABLES = (
 )
 
 
-def _install_fake_credentials() -> None:
-    leaked = [v for v in _REAL_CREDENTIAL_VARIABLES if os.environ.get(v)]
-    key = os.environ.get("AWS_ACCESS_KEY_ID")
+def real_aws_settings(environ) -> list[str]:
+    """The variables that would point a test at a real account."""
+    found = [v for v in _REAL_CREDENTIAL_VARIABLES if environ.get(v)]
+    key = environ.get("AWS_ACCESS_KEY_ID")
     if key and key != FAKE_ACCESS_KEY:
-        leaked.append("AWS_ACCESS_KEY_ID")
-    for variable in leaked:
-        os.environ.pop(variable, None)
+        found.append("AWS_ACCESS_KEY_ID")
+    return sorted(found)
+
+
+def _install_fake_credentials() -> None:
+    found = real_aws_settings(os.environ)
+    if found:
+        # Loud, not silent: a test run must never hold a real account's credentials. `make test` starts
+        # pytest without them; a bare `pytest` in a shell that has them stops here.
+        raise pytest.UsageError(
+            "real AWS settings in the test environment: "
+            + ", ".join(found)
+            + ". Tests only talk to moto; run `make test`, or unset them (env -u AWS_PROFILE ... pytest)."
+        )
     os.environ.update(
         {
             "AWS_ACCESS_KEY_ID": FAKE_ACCESS_KEY,
@@ -51,9 +63,6 @@ def _install_fake_credentials() -> None:
             "POWERTOOLS_DEV": "false",
         }
     )
-    if leaked:
-        # Loud, not silent: real credentials in a test run are a mistake worth seeing, even though removed.
-        print(f"\nconftest: removed real AWS settings from the test environment: {', '.join(sorted(leaked))}")
 
 
 _install_fake_credentials()
