@@ -2,7 +2,24 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+PIP := $(BIN)/pip install --quiet --disable-pip-version-check
+# Two layers, so that `make demo` on a fresh clone installs only what the demo needs (well under a minute);
+# `make test` adds the CDK, pytest and the linters on top.
+LOCAL := $(VENV)/.installed-local
+DEV := $(VENV)/.installed-dev
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is required, found " + sys.version.split()[0]'
+	$(PYTHON) -m venv $(VENV)
+
+$(LOCAL): $(BIN)/python requirements.txt requirements-local.txt pyproject.toml
+	$(PIP) -r requirements-local.txt
+	$(PIP) --no-deps -e .
+	@touch $@
+
+$(DEV): $(LOCAL) requirements-dev.txt
+	$(PIP) -r requirements-dev.txt
+	@touch $@
 
 # Tests only ever talk to moto: start them without the shell's AWS identity (tests/conftest.py refuses to run
 # if any of these is set, so a bare `pytest` in a shell holding real credentials stops before any test).
@@ -12,27 +29,20 @@ NO_AWS := env -u AWS_PROFILE -u AWS_DEFAULT_PROFILE -u AWS_ACCESS_KEY_ID -u AWS_
 
 .PHONY: test demo lint synth bench clean
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
-	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is required, found " + sys.version.split()[0]'
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
-	@touch $(STAMP)
-
-test: $(STAMP)
+test: $(DEV)
 	$(BIN)/ruff check .
 	$(NO_AWS) $(BIN)/pytest -n 2 --dist loadfile -q
 
-demo: $(STAMP)
+demo: $(LOCAL)
 	$(BIN)/notebook-guard demo
 
-synth: $(STAMP)
+synth: $(DEV)
 	$(BIN)/python app.py
 
-bench: $(STAMP)
+bench: $(DEV)
 	$(BIN)/python -m notebook_guard_local.bench
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(BIN)/ruff check .
 
 clean:
