@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-PIP := $(BIN)/pip install --quiet --disable-pip-version-check
+PIP := $(BIN)/pip install --quiet --disable-pip-version-check --no-compile
 # Two layers, so that `make demo` on a fresh clone installs only what the demo needs (well under a minute);
 # `make test` adds the CDK, pytest and the linters on top.
 LOCAL := $(VENV)/.installed-local
