@@ -211,3 +211,13 @@ def test_required_endpoints():
         "VPC vpc-1 has no interface endpoint for com.amazonaws.us-east-1.logs",
         "VPC vpc-1 has no interface endpoint for com.amazonaws.us-east-1.sagemaker.api",
     ]
+
+
+def test_an_interface_endpoint_without_private_dns_does_not_serve_the_notebook():
+    endpoints = [
+        {"ServiceName": "com.amazonaws.us-east-1.sts", "VpcEndpointType": "Interface", "PrivateDnsEnabled": False},
+        {"ServiceName": "com.amazonaws.us-east-1.logs", "VpcEndpointType": "Interface", "PrivateDnsEnabled": True},
+        {"ServiceName": "com.amazonaws.us-east-1.sagemaker.api", "VpcEndpointType": "Interface"},  # API default: on
+    ]
+    problems = network.endpoint_problems(("sts", "logs", "sagemaker.api"), endpoints, "us-east-1", "vpc-1")
+    assert problems == ["the interface endpoint for com.amazonaws.us-east-1.sts in VPC vpc-1 has private DNS disabled"]

@@ -60,12 +60,21 @@ def endpoint_service_name(short: str, region: str) -> str:
 
 
 def endpoint_problems(required: tuple[str, ...], endpoints: list[dict], region: str, vpc_id: str) -> list[str]:
-    """Required endpoints missing from the VPC. S3 (and DynamoDB) must be Gateway endpoints, others Interface."""
+    """Required endpoints missing from the VPC. S3 (and DynamoDB) must be Gateway endpoints, others Interface.
+
+    An interface endpoint only serves the notebook's SDK calls with private DNS on (otherwise the service's
+    public name resolves to public addresses, unreachable from a private subnet).
+    """
     present: dict[str, set[str]] = {}
+    private_dns: dict[str, bool] = {}
     for endpoint in endpoints:
         if endpoint.get("State", "available").lower() in ("deleted", "deleting", "failed", "rejected"):
             continue
-        present.setdefault(endpoint.get("ServiceName", ""), set()).add(endpoint.get("VpcEndpointType", "Interface"))
+        name, kind = endpoint.get("ServiceName", ""), endpoint.get("VpcEndpointType", "Interface")
+        present.setdefault(name, set()).add(kind)
+        if kind == "Interface":
+            # Absent means the API's default (on); only an explicit False is a problem.
+            private_dns[name] = private_dns.get(name, False) or endpoint.get("PrivateDnsEnabled", True) is not False
     problems = []
     for short in required:
         name = endpoint_service_name(short, region)
@@ -74,4 +83,6 @@ def endpoint_problems(required: tuple[str, ...], endpoints: list[dict], region: 
         # An interface endpoint for S3 also serves the notebook; accept either for gateway services.
         if not types or (kind == "Interface" and "Interface" not in types):
             problems.append(f"VPC {vpc_id} has no {kind.lower()} endpoint for {name}")
+        elif kind == "Interface" and not private_dns.get(name, True):
+            problems.append(f"the interface endpoint for {name} in VPC {vpc_id} has private DNS disabled")
     return problems
