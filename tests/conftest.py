@@ -11,26 +11,16 @@ from pathlib import Path
 
 import pytest
 
-FAKE_ACCESS_KEY = "testing"
+from notebook_guard_local.offline import FAKE_ACCESS_KEY, REAL_AWS_VARIABLES
+
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account
 
-_REAL_CREDENTIAL_VARIABLES = (
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_ROLE_ARN",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_ENDPOINT_URL",
-)
 
 
 def real_aws_settings(environ) -> list[str]:
     """The variables that would point a test at a real account."""
-    found = [v for v in _REAL_CREDENTIAL_VARIABLES if environ.get(v)]
+    found = [v for v in REAL_AWS_VARIABLES if environ.get(v)]
     key = environ.get("AWS_ACCESS_KEY_ID")
     if key and key != FAKE_ACCESS_KEY:
         found.append("AWS_ACCESS_KEY_ID")

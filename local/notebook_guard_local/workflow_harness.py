@@ -18,6 +18,7 @@ from notebook_guard.aws import clients
 from notebook_guard.domain.alerts import parse_alert_body
 from notebook_guard_local.fake import FakeNotebooks, Faults
 from notebook_guard_local.fake.notebooks import Timeline, VirtualClock
+from notebook_guard_local.offline import FAKE_ACCESS_KEY
 from notebook_guard_local.workflow_runner import (
     MOTO_CONFIG,
     LambdaSeam,
@@ -31,7 +32,6 @@ from notebook_guard_local.world import World, build_audit_table, build_world
 
 ACCOUNT = "123456789012"  # moto's default account
 REGION = "us-east-1"
-FAKE_ACCESS_KEY = "testing"
 
 ZERO_WAITS = {"first_seconds": 0, "max_polls": 12}
 

@@ -14,16 +14,13 @@ from pathlib import Path
 from notebook_guard_local.bench import custodian
 from notebook_guard_local.bench.seed import SeededNotebook, minimum_calls
 from notebook_guard_local.bench.server import RemoteAccount
+from notebook_guard_local.offline import REAL_AWS_VARIABLES
 
 REGION = "us-east-1"
 SAGEMAKER_OPERATIONS = ("ListNotebookInstances", "DescribeNotebookInstance", "ListTags")
 
 # Variables that could point a run at a real account; the bench removes them from every environment it uses.
-_REAL_AWS_VARIABLES = (
-    "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_ROLE_ARN", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-)
+_REAL_AWS_VARIABLES = (*REAL_AWS_VARIABLES, "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
 
 
 def offline_environment(base: dict[str, str], endpoint: str | None = None) -> dict[str, str]:

@@ -27,6 +27,7 @@ from notebook_guard.aws import clients
 from notebook_guard.settings import get_settings
 from notebook_guard_local.fake import FakeNotebooks, Timeline
 from notebook_guard_local.fake.notebooks import VirtualClock
+from notebook_guard_local.offline import REAL_AWS_VARIABLES
 from notebook_guard_local.workflow_runner import MOTO_CONFIG, Execution, LambdaSeam, WorkflowRunner, zero_time
 from notebook_guard_local.world import World, build_world
 
@@ -37,14 +38,7 @@ DEMO_TIMELINE = {"Pending": 240.0, "Stopping": 75.0, "Deleting": 50.0, "Updating
 # Variables that could send a boto3 client elsewhere than the embedded server, or with real credentials.
 _UNSAFE_PREFIXES = ("AWS_ENDPOINT_URL_",)
 _UNSAFE = (
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_ROLE_ARN",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    *REAL_AWS_VARIABLES,
     "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
     "AWS_USE_FIPS_ENDPOINT",
     "AWS_USE_DUALSTACK_ENDPOINT",
