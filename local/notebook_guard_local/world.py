@@ -46,6 +46,9 @@ class World:
 def build_world(region: str = "us-east-1", bucket: str = "notebook-guard-snapshots") -> World:
     ec2 = clients.client("ec2", region)
     vpc_id = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+    # Private DNS for the interface endpoints (what the stack's VPC has; EC2's default leaves hostnames off).
+    ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": True})
+    ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsSupport={"Value": True})
     private = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.20.1.0/24")["Subnet"]["SubnetId"]
     public = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.20.2.0/24")["Subnet"]["SubnetId"]
     igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]

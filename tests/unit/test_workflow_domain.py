@@ -221,3 +221,10 @@ def test_an_interface_endpoint_without_private_dns_does_not_serve_the_notebook()
     ]
     problems = network.endpoint_problems(("sts", "logs", "sagemaker.api"), endpoints, "us-east-1", "vpc-1")
     assert problems == ["the interface endpoint for com.amazonaws.us-east-1.sts in VPC vpc-1 has private DNS disabled"]
+
+
+def test_interface_endpoints_need_the_vpc_dns_attributes():
+    assert network.needs_private_dns(("sts", "s3")) and not network.needs_private_dns(("s3",))
+    assert network.dns_problems({"enableDnsSupport": True, "enableDnsHostnames": True}, "vpc-1") == []
+    (problem,) = network.dns_problems({"enableDnsSupport": True, "enableDnsHostnames": False}, "vpc-1")
+    assert problem.startswith("VPC vpc-1 has enableDnsHostnames off")

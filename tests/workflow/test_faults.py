@@ -26,6 +26,7 @@ RECREATE_CALLS = {
     "ec2:DescribeRouteTables",
     "ec2:DescribeSecurityGroups",
     "ec2:DescribeVpcEndpoints",
+    "ec2:DescribeVpcAttribute",
     "iam:GetRole",
     "kms:DescribeKey",
     "sns:Publish",

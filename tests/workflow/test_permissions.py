@@ -22,6 +22,7 @@ GROUP_OF_CALL = {
     "ec2:DescribeRouteTables": "ec2:describe-network",
     "ec2:DescribeSecurityGroups": "ec2:describe-network",
     "ec2:DescribeVpcEndpoints": "ec2:describe-network",
+    "ec2:DescribeVpcAttribute": "ec2:describe-network",
     "iam:GetRole": "iam:get-role",
     "kms:DescribeKey": "kms:describe-key",
     "sns:Publish": "sns:publish",

@@ -38,3 +38,13 @@ def security_groups(group_ids: tuple[str, ...], region: str | None = None) -> li
 
 def vpc_endpoints(vpc_id: str, region: str | None = None) -> list[dict]:
     return _all("describe_vpc_endpoints", "VpcEndpoints", region, Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])
+
+
+def vpc_dns_attributes(vpc_id: str, region: str | None = None) -> dict[str, bool]:
+    """``enableDnsSupport`` and ``enableDnsHostnames`` of a VPC (interface endpoints' private DNS needs both)."""
+    ec2 = client("ec2", region)
+    result = {}
+    for attribute, key in (("enableDnsSupport", "EnableDnsSupport"), ("enableDnsHostnames", "EnableDnsHostnames")):
+        answer = ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute=attribute)
+        result[attribute] = bool(answer.get(key, {}).get("Value"))
+    return result

@@ -86,3 +86,17 @@ def endpoint_problems(required: tuple[str, ...], endpoints: list[dict], region: 
         elif kind == "Interface" and not private_dns.get(name, True):
             problems.append(f"the interface endpoint for {name} in VPC {vpc_id} has private DNS disabled")
     return problems
+
+
+def needs_private_dns(required: tuple[str, ...]) -> bool:
+    """Whether any required endpoint is an interface endpoint (those resolve through the VPC's private DNS)."""
+    return any(short not in GATEWAY_ENDPOINT_SERVICES for short in required)
+
+
+def dns_problems(attributes: dict[str, bool], vpc_id: str) -> list[str]:
+    """Interface endpoints' private DNS names only resolve with both VPC DNS attributes on."""
+    return [
+        f"VPC {vpc_id} has {name} off: the notebook would not resolve the interface endpoints' private DNS names"
+        for name in ("enableDnsSupport", "enableDnsHostnames")
+        if not attributes.get(name)
+    ]

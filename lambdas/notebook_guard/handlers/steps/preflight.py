@@ -24,6 +24,8 @@ def network_problems(settings: Settings) -> tuple[list[str], str | None]:
     problems += network.security_group_problems(settings.target_security_group_ids, groups, vpc_id)
     endpoints = ec2.vpc_endpoints(vpc_id, settings.region)
     problems += network.endpoint_problems(settings.required_endpoints, endpoints, settings.region, vpc_id)
+    if network.needs_private_dns(settings.required_endpoints):
+        problems += network.dns_problems(ec2.vpc_dns_attributes(vpc_id, settings.region), vpc_id)
     return problems, vpc_id
 
 
