@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
-import os
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,6 +35,7 @@ from notebook_guard.domain.recreate import (
 )
 from notebook_guard.services.detection import evaluate_described
 from notebook_guard.settings import DEFAULT_ENDPOINTS, Settings
+from notebook_guard_local.commands.common import CommandError, resolve_region
 
 PLAN_DESCRIPTION = """\
 Show what a remediation of notebook NAME would do, without changing anything: the notebook's violations, the
@@ -76,7 +76,7 @@ exit codes: 0 restored (or, with --dry-run, would restore), 2 usage or AWS error
 or a notebook of that name exists."""
 
 
-class OperationError(Exception):
+class OperationError(CommandError):
     """The operation cannot proceed; the message is one line for the user."""
 
 
@@ -120,14 +120,6 @@ class PlanResult:
             "request": self.request,
             "dropped": self.dropped,
         }
-
-
-def resolve_region(region: str | None) -> str:
-    """--region, else AWS_REGION (which botocore does not read), else AWS_DEFAULT_REGION or the profile's."""
-    region = region or os.environ.get("AWS_REGION") or clients.session().region_name
-    if not region:
-        raise OperationError("no region: pass --region or set AWS_REGION (or a region in your AWS profile)")
-    return region
 
 
 def plan_settings(options: PlanOptions, region: str) -> Settings:
@@ -439,7 +431,7 @@ def fail(command: str, error: Exception) -> int:
 
     from notebook_guard_local.commands.common import describe_aws_error
 
-    if isinstance(error, OperationError):
+    if isinstance(error, CommandError):  # OperationError, or no region (from resolve_region)
         text = str(error)
     elif isinstance(error, BotoCoreError | ClientError):
         text = f"AWS error: {describe_aws_error(error)}"

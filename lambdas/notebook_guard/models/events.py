@@ -11,7 +11,9 @@ from typing import Literal
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from pydantic import BaseModel, ConfigDict, Field
 
-NOTEBOOK_NAME = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$"
+from notebook_guard.domain.naming import NOTEBOOK_NAME_PATTERN
+
+NOTEBOOK_NAME = NOTEBOOK_NAME_PATTERN.pattern
 
 CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
 STATE_CHANGE_DETAIL_TYPE = "SageMaker Notebook Instance State Change"

@@ -10,6 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
+from notebook_guard.aws import sagemaker
 from notebook_guard.aws.errors import error_code, error_message, is_transient
 from notebook_guard.domain.errors import AwsRequestFailed, NotebookChanged, TransientAwsError
 from notebook_guard.handlers.observability import logger, metrics, tracer
@@ -63,6 +64,14 @@ def ensure_same_notebook(document: dict, describe: dict) -> None:
             f"notebook {describe['NotebookInstanceName']} was created at {current}, the workflow started with "
             f"the one created at {expected}: refusing to touch it"
         )
+
+
+def describe_same_notebook(document: dict, region: str | None) -> dict | None:
+    """The notebook's Describe output now, or None if it is gone; refuses another incarnation of the name."""
+    describe = sagemaker.describe_notebook(document["notebook_name"], region)
+    if describe is not None:
+        ensure_same_notebook(document, describe)
+    return describe
 
 
 def account(document: dict) -> str:

@@ -15,7 +15,7 @@ from notebook_guard.domain.recreate import (
     snapshot_key,
     snapshot_problems,
 )
-from notebook_guard.handlers.steps.common import creation_time_of, ensure_same_notebook, now_iso, record_id, step
+from notebook_guard.handlers.steps.common import creation_time_of, describe_same_notebook, now_iso, record_id, step
 from notebook_guard.settings import Settings, get_settings
 
 
@@ -33,10 +33,9 @@ def handler(document: dict) -> dict:
     if not settings.snapshot_bucket:
         raise SnapshotMissing("NG_SNAPSHOT_BUCKET is not set: no snapshot can be taken, nothing will be changed")
     name = document["notebook_name"]
-    describe = sagemaker.describe_notebook(name, settings.region)
+    describe = describe_same_notebook(document, settings.region)
     if describe is None:
         raise NotebookChanged(f"notebook {name} disappeared before its snapshot was taken")
-    ensure_same_notebook(document, describe)
     tags = sagemaker.list_tags(describe["NotebookInstanceArn"], settings.region)
     lifecycle_name = describe.get("NotebookInstanceLifecycleConfigName")
     lifecycle = sagemaker.describe_lifecycle_config(lifecycle_name, settings.region) if lifecycle_name else None

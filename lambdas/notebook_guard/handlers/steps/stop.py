@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from notebook_guard.aws import sagemaker
 from notebook_guard.domain.errors import NotebookNotReady
-from notebook_guard.handlers.steps.common import ensure_same_notebook, step
+from notebook_guard.handlers.steps.common import describe_same_notebook, step
 from notebook_guard.settings import get_settings
 
 
@@ -12,10 +12,9 @@ from notebook_guard.settings import get_settings
 def handler(document: dict) -> dict:
     settings = get_settings()
     name = document["notebook_name"]
-    describe = sagemaker.describe_notebook(name, settings.region)
+    describe = describe_same_notebook(document, settings.region)
     if describe is None:
         return {"state": "Gone"}
-    ensure_same_notebook(document, describe)
     status = describe["NotebookInstanceStatus"]
     if status == "InService":
         sagemaker.stop_notebook(name, settings.region)
