@@ -18,6 +18,7 @@ from notebook_guard.aws import clients
 from notebook_guard.domain.alerts import parse_alert_body
 from notebook_guard_local.fake import FakeNotebooks, Faults
 from notebook_guard_local.fake.notebooks import Timeline, VirtualClock
+from notebook_guard_local.observability import discarded_metrics
 from notebook_guard_local.offline import FAKE_ACCESS_KEY
 from notebook_guard_local.workflow_runner import (
     MOTO_CONFIG,
@@ -149,6 +150,7 @@ def harness_context():
         Faults(services=("sagemaker", "s3", "dynamodb", "ec2", "iam", "kms", "sns")) as faults,
         FakeNotebooks(clock=clock) as fake,
         LambdaSeam() as seam,
+        discarded_metrics(),
     ):
         # mock_aws swaps in its own fake keys; keep the suite's (also fake) ones so tests/conftest.py's
         # safety check holds for a module-scoped harness too.

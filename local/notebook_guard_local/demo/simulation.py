@@ -320,11 +320,12 @@ def _real_instance_types() -> Iterator[None]:
 @contextmanager
 def _quiet_handlers() -> Iterator[None]:
     """The handlers log JSON for CloudWatch; the demo tells its story instead (NG_DEMO_LOG_LEVEL to see them)."""
-    from notebook_guard.handlers.observability import logger, metrics
+    from notebook_guard.handlers.observability import logger
+    from notebook_guard_local.observability import discarded_metrics
 
     level = logger.log_level
     logger.setLevel(os.environ.get("NG_DEMO_LOG_LEVEL", "CRITICAL"))
-    with mock.patch.object(type(metrics), "flush_metrics", lambda self, raise_on_empty_metrics=False: None):
+    with discarded_metrics():
         try:
             yield
         finally:
