@@ -125,7 +125,7 @@ def denial_message(role_arn: str, session: str, check: Check, decision: Decision
     caller = f"arn:aws:sts::{account}:assumed-role/{role_arn.rsplit('/', 1)[-1]}/{session}"
     on = "" if check.resource == "*" else f" on resource: {check.resource}"
     why = (
-        f"with an explicit deny in an identity-based policy"
+        "with an explicit deny in an identity-based policy"
         if decision is Decision.EXPLICIT_DENY
         else f"because no identity-based policy allows the {check.action} action"
     )
