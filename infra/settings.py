@@ -16,7 +16,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from infra import constants
 from notebook_guard.domain.evaluation import DEFAULT_EXEMPT_TAG
 from notebook_guard.domain.models import Action
 from notebook_guard.settings import DEFAULT_ENDPOINTS
@@ -177,7 +176,8 @@ class StackSettings(BaseModel):
     # Operations
     trail_enabled: bool = False
     log_retention_days: int = 90
-    powertools_layer_version: int = constants.POWERTOOLS_LAYER_VERSION
+    # None: the layer AWS publishes for the runtime, resolved at deploy time from its public SSM parameter.
+    powertools_layer_version: int | None = None
 
     # --- per-setting validation: each message says what is expected -----------------------------------------
 
@@ -310,7 +310,9 @@ class StackSettings(BaseModel):
 
     @field_validator("powertools_layer_version", mode="before")
     @classmethod
-    def _layer_version(cls, value: Any) -> int:
+    def _layer_version(cls, value: Any) -> int | None:
+        if value in (None, ""):
+            return None
         return _int(value, 1, 10_000)
 
     # --- settings that only make sense together ----------------------------------------------------------------

@@ -18,7 +18,7 @@ from infra.constructs.storage import Storage
 from infra.constructs.trail import Trail
 from infra.constructs.workflow import Workflow
 from infra.environment import DeployedNames, lambda_environment
-from infra.permissions import Resources
+from infra.permissions import stack_names
 from infra.settings import StackSettings
 
 RETENTION = {
@@ -75,11 +75,16 @@ class NotebookGuardStack(Stack):
             target_security_group_ids=self.network.security_group_ids,
             created_subnet_ids=[] if settings.uses_existing_network else self.network.subnet_ids,
         )
-        resources = Resources(
+        created = names.created_subnet_ids if settings.approved_subnet_ids else []
+        approved = [*settings.approved_subnet_ids, *created]
+        resource_names = stack_names(
             snapshot_bucket_arn=self.storage.snapshot_bucket.bucket_arn,
             audit_table_arn=self.storage.audit_table.table_arn,
             alert_topic_arn=self.alerting.topic.topic_arn,
-            alert_key=self.alerting.key,
+            alert_key_arn=self.alerting.key.key_arn if self.alerting.key is not None else None,
+            target_subnet_ids=tuple(names.target_subnet_ids),
+            target_security_group_ids=tuple(names.target_security_group_ids),
+            approved_subnet_ids=tuple(approved),
             passrole_role_pattern=settings.passrole_role_pattern,
         )
         self.workflow = Workflow(
@@ -87,7 +92,7 @@ class NotebookGuardStack(Stack):
             "Workflow",
             package=package,
             environment=lambda_environment(settings, names),
-            resources=resources,
+            names=resource_names,
             log_retention=retention,
             extra_values={
                 "AlertTopicArn": names.alert_topic_arn,
@@ -102,7 +107,7 @@ class NotebookGuardStack(Stack):
             settings=settings,
             package=package,
             environment=lambda_environment(settings, names, state_machine_arn=machine_arn),
-            resources=replace(resources, state_machine_arn=machine_arn),
+            names=replace(resource_names, state_machine_arn=machine_arn),
             log_retention=retention,
         )
 

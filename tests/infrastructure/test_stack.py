@@ -147,10 +147,14 @@ def test_functions_are_python_arm64_json_logs_with_the_powertools_layer(default_
         assert props["LoggingConfig"]["LogFormat"] == "JSON"
         assert props["TracingConfig"] == {"Mode": "Active"}
         (layer,) = props["Layers"]
-        assert layer == {
-            "Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:017000801446:layer:"
-            "AWSLambdaPowertoolsPythonV3-python312-arm64:41"
-        }
+        # Resolved at deploy time from AWS's public SSM parameter for the runtime and architecture.
+        (parameter,) = [
+            name
+            for name, p in default_stack.json["Parameters"].items()
+            if p.get("Default") == "/aws/service/powertools/python/arm64/python3.12/latest"
+        ]
+        assert layer == {"Ref": parameter}
+        assert default_stack.json["Parameters"][parameter]["Type"] == "AWS::SSM::Parameter::Value<String>"
         env = props["Environment"]["Variables"]
         assert env["POWERTOOLS_SERVICE_NAME"] == "notebook-guard"
         assert env["POWERTOOLS_METRICS_NAMESPACE"] == "NotebookGuard"
@@ -161,11 +165,19 @@ def test_the_runtime_contract_is_met(default_stack):
     intake = default_stack.json["Resources"][default_stack.logical_id(default_stack.stack.detection.intake.function)]
     env = intake["Properties"]["Environment"]["Variables"]
     # An empty approved list means "any subnet": left out rather than sent as "".
-    contract = set(ENVIRONMENT) - {"AWS_REGION", "NG_APPROVED_SUBNET_IDS"}
+    contract = set(ENVIRONMENT) - {"AWS_REGION", "NG_APPROVED_SUBNET_IDS", "NG_STEP_ROLE_ARNS"}
     assert contract <= set(env)
     step = next(iter(default_stack.stack.workflow.steps.values()))
     step_env = default_stack.json["Resources"][default_stack.logical_id(step.function)]["Properties"]
     assert contract - {"NG_STATE_MACHINE_ARN"} <= set(step_env["Environment"]["Variables"])
+    # Only the Preflight names the roles whose policies it simulates.
+    preflight = default_stack.stack.workflow.steps["Preflight"]
+    variables = default_stack.json["Resources"][default_stack.logical_id(preflight.function)]["Properties"]
+    roles = variables["Environment"]["Variables"]["NG_STEP_ROLE_ARNS"]
+    rendered = json.dumps(roles)
+    for key in ("Stop", "Delete", "Create", "Update", "Start"):
+        role = default_stack.logical_id(default_stack.stack.workflow.steps[key].role)
+        assert f'{key}=' in rendered and role in rendered
 
 
 def test_the_lambda_asset_holds_only_the_package(default_stack):
@@ -295,7 +307,10 @@ def test_destructive_sagemaker_actions_are_scoped_to_notebook_instances_of_this_
     found = set()
     for statement in _all_statements(default_stack):
         for action in _as_list(statement["Action"]):
-            if action.startswith("sagemaker:") and action != "sagemaker:ListNotebookInstances":
+            on_notebooks = action.startswith("sagemaker:") and not action.endswith(
+                ("ListNotebookInstances", "LifecycleConfig", "CodeRepository")
+            )
+            if on_notebooks:
                 assert statement["Resource"] == scoped, statement
                 found.add(action)
     assert {
@@ -320,7 +335,7 @@ def test_only_the_step_that_needs_it_may_delete(default_stack):
         statements = _statements_of_role(default_stack, default_stack.logical_id(guard.role))
         if any("sagemaker:DeleteNotebookInstance" in _as_list(s["Action"]) for s in statements):
             holders.append(key)
-    assert holders == [s.key for s in workflow_steps.STEPS if "sagemaker:delete" in s.permissions]
+    assert holders == [s.key for s in workflow_steps.STEPS if "sagemaker:DeleteNotebookInstance" in s.calls]
 
 
 def test_intake_may_start_the_workflow_and_sweep_may_list(default_stack):
