@@ -100,3 +100,65 @@ def acting_as_principal(
     deploy(principal, role_name, names, account)
     with acting_as(role_name):
         yield role_name
+
+
+def cli_names(region: str, account: str = DEFAULT_ACCOUNT, bucket: str | None = None) -> Names:
+    """The names a CLI operator's policy is rendered with: the snapshot bucket the command reads, if any."""
+    return Names(
+        partition="aws",
+        region=region,
+        account=account,
+        snapshot_bucket_arn=f"arn:aws:s3:::{bucket or UNCONFIGURED}",
+    )
+
+
+def running_as(principal: Principal, role_name: str, names_of):
+    """Decorate ``function`` so each call deploys ``principal``'s role (names from ``names_of(*args)``) and runs
+    as it: how tests and the demo run the intake, the sweep and the CLI under enforcement."""
+
+    def decorate(function):
+        def wrapped(*args, **kwargs):
+            with acting_as_principal(principal, role_name, names_of(*args, **kwargs)):
+                return function(*args, **kwargs)
+
+        wrapped.__wrapped__ = function
+        return wrapped
+
+    return decorate
+
+
+def detection_names(*_args, **_kwargs) -> Names:
+    """The intake's and the sweep's names, from the environment the stack gives them."""
+    import os
+
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    return names_from_environment(os.environ, region)
+
+
+def as_intake(function):
+    return running_as(principals.INTAKE, INTAKE_ROLE, detection_names)(function)
+
+
+def as_sweep(function):
+    return running_as(principals.SWEEP, SWEEP_ROLE, detection_names)(function)
+
+
+CLI_PRINCIPALS = {p.name: p for p in principals.CLI}
+
+
+def as_cli_command(run_guarded):
+    """``commands.common.run_guarded`` running each subcommand as its operator role (``notebook-guard-cli-NAME``)."""
+    import os
+
+    def wrapped(command, args):
+        principal = CLI_PRINCIPALS.get(getattr(args, "command", None) or "")
+        if principal is None:
+            return run_guarded(command, args)
+        region = getattr(args, "region", None) or os.environ.get("AWS_REGION") or "us-east-1"
+        reference = getattr(args, "snapshot", None) or ""
+        in_uri = reference[5:].split("/", 1)[0] if reference.startswith("s3://") else None
+        bucket = getattr(args, "bucket", None) or in_uri
+        with acting_as_principal(principal, cli_role_name(principal.name), cli_names(region, bucket=bucket)):
+            return run_guarded(command, args)
+
+    return wrapped
