@@ -126,10 +126,15 @@ class NotebookGuardStack(Stack):
         CfnOutput(self, "TargetSubnetIds", value=lambda_environment(settings, names)["NG_TARGET_SUBNET_IDS"])
 
 
+# CDK feature flags the stack relies on, whatever the context: server access logs are granted by a bucket policy
+# (AWS's recommendation) instead of the legacy LogDeliveryWrite ACL (cfn-lint W3045).
+FEATURE_FLAGS = {"@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": True}
+
+
 def build_app(context: dict | None = None, *, outdir: str | None = None) -> tuple[App, NotebookGuardStack]:
     """The CDK app: settings validated first (a bad one stops synth before any construct exists), then the
     stack, then cdk-nag over everything."""
-    app = App(context=context, outdir=outdir)
+    app = App(context={**FEATURE_FLAGS, **(context or {})}, outdir=outdir)
     settings = StackSettings.from_context(app.node.get_all_context())
     stack = NotebookGuardStack(app, constants.STACK_NAME, settings=settings)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))

@@ -454,3 +454,32 @@ def test_every_acknowledgement_names_its_finding_and_reason(default_stack):
 def test_no_destructive_action_is_acknowledged_as_a_wildcard(default_stack):
     for rule, _ in _acknowledgements(default_stack.app):
         assert "Action::sagemaker" not in rule and "Action::ec2" not in rule, rule
+
+
+# --- Powertools layer and the trail's key -------------------------------------------------------------------------
+
+
+def test_a_pinned_powertools_layer_version_is_used_as_given(tmp_path):
+    from tests.infrastructure.conftest import Synthesized
+
+    pinned = Synthesized({"powertools_layer_version": "37"}, str(tmp_path))
+    function = pinned.stack.workflow.steps["Evaluate"].function
+    (layer,) = pinned.json["Resources"][pinned.logical_id(function)]["Properties"]["Layers"]
+    assert layer == {
+        "Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:017000801446:layer:"
+        "AWSLambdaPowertoolsPythonV3-python312-arm64:37"
+    }
+    assert not any("powertools" in str(p.get("Default", "")) for p in pinned.json["Parameters"].values())
+
+
+def test_the_trail_key_lets_cloudtrail_describe_it_in_a_statement_of_its_own(existing_stack):
+    (key,) = [
+        k for k in existing_stack.resources("AWS::KMS::Key").values() if "CloudTrail" in k["Properties"]["Description"]
+    ]
+    statements = key["Properties"]["KeyPolicy"]["Statement"]
+    (describe,) = [s for s in statements if "kms:DescribeKey" in _as_list(s["Action"]) and "Service" in s["Principal"]]
+    assert describe["Action"] == "kms:DescribeKey"
+    assert describe["Principal"] == {"Service": "cloudtrail.amazonaws.com"}
+    assert list(describe["Condition"]) == ["StringEquals"] and "aws:SourceArn" in describe["Condition"]["StringEquals"]
+    encrypt = [s for s in statements if "kms:GenerateDataKey*" in _as_list(s["Action"])]
+    assert encrypt and all("kms:DescribeKey" not in _as_list(s["Action"]) for s in encrypt)
