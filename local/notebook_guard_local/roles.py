@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from functools import lru_cache
 
 from notebook_guard.permissions import principals
 from notebook_guard.permissions.policy import Names, render
@@ -68,8 +69,13 @@ def names_from_environment(
     )
 
 
+@lru_cache(maxsize=256)
+def _document(principal: Principal, names: Names) -> dict:
+    return render(principal, names).document
+
+
 def deploy(principal: Principal, role_name: str, names: Names, account: str = DEFAULT_ACCOUNT) -> str:
-    return deploy_role(role_name, render(principal, names).document, account)
+    return deploy_role(role_name, _document(principal, names), account)
 
 
 def deploy_workflow_roles(environment: Mapping[str, str], region: str, account: str = DEFAULT_ACCOUNT) -> dict:

@@ -30,6 +30,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from unittest import mock
 
 import botocore.handlers
@@ -85,8 +86,15 @@ def deploy_role(role_name: str, document: dict, account: str = DEFAULT_ACCOUNT, 
     role = backend.roles.get(_role_id(backend, role_name))
     if role is None:
         role = backend.create_role(role_name, TRUST_LAMBDA, "/", None, "", [], None)
-    backend.put_role_policy(role_name, policy_name, json.dumps(document))
+    text = json.dumps(document)
+    if role.policies.get(policy_name) != text:
+        backend.put_role_policy(role_name, policy_name, text)
     return role.arn
+
+
+@lru_cache(maxsize=1024)
+def _parsed(document: str, policy_id: str, policy_type: str) -> Policy:
+    return Policy.parse(document, policy_id, policy_type)
 
 
 def _role_id(backend, role_name: str) -> str | None:
@@ -100,7 +108,7 @@ def role_layers(role_name: str, account: str = DEFAULT_ACCOUNT) -> tuple[str, li
     if role_id is None:
         return None
     role = backend.roles[role_id]
-    identity = [Policy.parse(doc, name, "role") for name, doc in role.policies.items()]
+    identity = [_parsed(doc, name, "role") for name, doc in role.policies.items()]
     for arn, managed in role.managed_policies.items():
         document = next(v.document for v in managed.versions if v.is_default)
         identity.append(Policy.parse(document, arn, "aws-managed" if ":aws:policy/" in arn else "user-managed"))
