@@ -46,7 +46,7 @@ STEPS: tuple[Step, ...] = (
     Step(
         "Preflight",
         "notebook_guard.handlers.steps.preflight.handler",
-        "Check the target subnet, security groups, endpoints, role and key",
+        "Check the target network, role and key, and that the steps that act may (IAM simulation)",
         60,
         (
             "ec2:DescribeSubnets",
