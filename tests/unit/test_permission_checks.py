@@ -58,3 +58,24 @@ def test_repository_urls_are_not_sagemaker_repositories():
     assert is_repository_url("https://github.com/aws/amazon-sagemaker-examples.git")
     assert is_repository_url("git@example.com:team/repo.git")
     assert not is_repository_url("analytics-notebooks")
+
+
+def test_decisions_are_read_per_resource_whichever_way_iam_reports_them():
+    from notebook_guard.services.permission_check import decisions_of
+
+    results = [
+        {"EvalActionName": "s3:GetObject", "EvalResourceName": "arn:aws:s3:::b/k", "EvalDecision": "allowed"},
+        {
+            "EvalActionName": "ec2:CreateNetworkInterface",
+            "EvalResourceName": "*",
+            "EvalDecision": "implicitDeny",
+            "ResourceSpecificResults": [
+                {"EvalResourceName": "arn:aws:ec2:r:a:subnet/subnet-1", "EvalResourceDecision": "allowed"},
+                {"EvalResourceName": "arn:aws:ec2:r:a:security-group/sg-1", "EvalResourceDecision": "implicitDeny"},
+            ],
+        },
+    ]
+    decisions = decisions_of(results)
+    assert decisions[("s3:GetObject", "arn:aws:s3:::b/k")] == "allowed"
+    assert decisions[("ec2:CreateNetworkInterface", "arn:aws:ec2:r:a:subnet/subnet-1")] == "allowed"
+    assert decisions[("ec2:CreateNetworkInterface", "arn:aws:ec2:r:a:security-group/sg-1")] == "implicitDeny"

@@ -88,6 +88,18 @@ def planned_checks(
     }
 
 
+def decisions_of(results: list[dict]) -> dict[tuple[str, str], str]:
+    """(action, resource) -> decision, from each EvaluationResult and, where IAM gives them, its
+    ResourceSpecificResults (one per resource of the request)."""
+    decisions = {}
+    for result in results:
+        action = result.get("EvalActionName")
+        decisions[(action, result.get("EvalResourceName"))] = result.get("EvalDecision")
+        for specific in result.get("ResourceSpecificResults") or []:
+            decisions[(action, specific.get("EvalResourceName"))] = specific.get("EvalResourceDecision")
+    return decisions
+
+
 def simulate(step: str, role_arn: str, checks: list[Check], region: str) -> list[str]:
     """Problems for every check IAM does not allow (one simulation per distinct request context)."""
     by_context: dict[tuple, list[Check]] = {}
@@ -107,7 +119,7 @@ def simulate(step: str, role_arn: str, checks: list[Check], region: str) -> list
                 f"the permissions of the {step} step's role {role_arn} could not be simulated "
                 f"(iam:SimulatePrincipalPolicy failed: {reason}): nothing will be changed until they can be"
             ]
-        decisions = {(r.get("EvalActionName"), r.get("EvalResourceName")): r.get("EvalDecision") for r in results}
+        decisions = decisions_of(results)
         for check in group:
             decision = decisions.get((check.action, check.resource), "not simulated")
             if decision != "allowed":
