@@ -29,6 +29,14 @@ STEPS: tuple[Step, ...] = (
         ("sagemaker:read",),
     ),
     Step(
+        "Lease",
+        "notebook_guard.handlers.steps.lease.handler",
+        "Hold the notebook's lease (one workflow per notebook) and release it at the end",
+        30,
+        # DescribeExecution: whether the holder of a lease that was not released still runs (takeover).
+        ("dynamodb:coordination", "states:describe-remediation"),
+    ),
+    Step(
         "Snapshot",
         "notebook_guard.handlers.steps.snapshot.handler",
         "Write the notebook's snapshot to S3 and the audit table, then read it back",
@@ -59,18 +67,36 @@ STEPS: tuple[Step, ...] = (
     Step(
         "Delete",
         "notebook_guard.handlers.steps.delete.handler",
-        "Delete the notebook after re-checking its verified snapshot",
-        30,
-        ("sagemaker:read", "sagemaker:delete", "s3:snapshot-read", "dynamodb:audit-write"),
+        "Delete the notebook after comparing it with its verified snapshot (re-snapshot on a difference)",
+        60,
+        # s3:snapshot-write and the lifecycle read of sagemaker:read: the fresh snapshot when the notebook changed.
+        (
+            "sagemaker:read",
+            "sagemaker:delete",
+            "s3:snapshot-read",
+            "s3:snapshot-write",
+            "dynamodb:audit-write",
+            "dynamodb:coordination",
+        ),
     ),
     Step(
         "Create",
         "notebook_guard.handlers.steps.create.handler",
         "Recreate the notebook in the private subnet from its snapshot",
-        60,
+        # Each invocation's client retries throttling up to 10 attempts (backoff up to ~111 s in all) before the
+        # state machine's own retries take over: the timeout leaves room for that.
+        300,
         # sagemaker:create must include sagemaker:AddTags (tags given to CreateNotebookInstance need it);
         # with a KmsKeyId SageMaker also checks the caller may DescribeKey and CreateGrant on the key.
-        ("sagemaker:read", "sagemaker:create", "iam:pass-role", "kms:describe-key", "kms:grant", "s3:snapshot-read"),
+        (
+            "sagemaker:read",
+            "sagemaker:create",
+            "iam:pass-role",
+            "kms:describe-key",
+            "kms:grant",
+            "s3:snapshot-read",
+            "dynamodb:coordination",
+        ),
     ),
     Step(
         "Update",
@@ -96,18 +122,29 @@ STEPS: tuple[Step, ...] = (
     Step(
         "Notify",
         "notebook_guard.handlers.steps.notify.handler",
-        "Send the alert for an outcome and record it in the audit table",
+        "Record an outcome in the audit table and send its alert (or park it in the alert dead-letter queue)",
         30,
-        ("sagemaker:read", "sns:publish", "dynamodb:audit-write"),
+        ("sagemaker:read", "sns:publish", "sqs:alert-dead-letters", "dynamodb:audit-write"),
     ),
 )
 
 ASL_PATH = "infra/statemachine/remediation.asl.json"
+# The state machine's TimeoutSeconds (the ASL file's, checked by a test): no execution runs longer, so a lease
+# whose holder never released it may be taken over once this has passed.
+EXECUTION_TIMEOUT_SECONDS = 172800
 
 # The audit table (NG_AUDIT_TABLE): string partition key and string sort key with these names. The sort key
 # is "<time>#<execution name>#<what>", so a notebook's history reads in order.
 AUDIT_PARTITION_KEY = "notebook_name"
 AUDIT_SORT_KEY = "record_id"
+
+# The coordination table (NG_COORDINATION_TABLE): generic string keys, so that later kinds of item (wait tokens,
+# approvals) can live beside the leases; items that may expire carry epoch seconds in COORDINATION_TTL_ATTRIBUTE.
+# A notebook's items share the partition "notebook#<ARN>": sort key "lease" (the lease, its attempts and the
+# last blocked alert) and "exemption" (the exemption last announced).
+COORDINATION_PARTITION_KEY = "pk"
+COORDINATION_SORT_KEY = "sk"
+COORDINATION_TTL_ATTRIBUTE = "expires_at"
 
 # No substitutions besides ${<key>FunctionArn}: configuration reaches the steps through their environment.
 EXTRA_SUBSTITUTIONS: dict[str, str] = {}

@@ -69,6 +69,15 @@ class LambdaSeam:
         self._by_name = {function_name(s): s for s in STEPS}
         self.invocations: list[str] = []
         self._patchers: list = []
+        self._before: dict[str, list] = {}
+
+    def before(self, key: str, action, once: bool = True) -> None:
+        """Run ``action(event)`` just before the step ``key`` is invoked (what happens in the account meanwhile:
+        an owner deleting or changing the notebook between two steps)."""
+        self._before.setdefault(key, []).append((action, once))
+
+    def clear_hooks(self) -> None:
+        self._before.clear()
 
     def handler_of(self, step: Step):
         module, attribute = step.handler.rsplit(".", 1)
@@ -81,6 +90,12 @@ class LambdaSeam:
             return json.dumps({"errorType": "ResourceNotFoundException", "errorMessage": short}).encode(), True
         self.invocations.append(step.key)
         event = json.loads(body) if body else {}
+        hooks = self._before.get(step.key, [])
+        for hook in list(hooks):
+            action, once = hook
+            if once:
+                hooks.remove(hook)
+            action(event)
         arn = f"arn:aws:lambda:{backend.region_name}:{backend.account_id}:function:{short}"
         try:
             result = self.handler_of(step)(event, _Context(short, arn))

@@ -22,6 +22,8 @@ RECREATE_CALLS = {
     "s3:PutObject",
     "s3:GetObject",
     "dynamodb:PutItem",
+    "dynamodb:GetItem",
+    "dynamodb:UpdateItem",
     "ec2:DescribeSubnets",
     "ec2:DescribeRouteTables",
     "ec2:DescribeSecurityGroups",
@@ -40,6 +42,8 @@ ROOT_ACCESS_CALLS = {
     "s3:PutObject",
     "s3:GetObject",
     "dynamodb:PutItem",
+    "dynamodb:GetItem",
+    "dynamodb:UpdateItem",
     "iam:GetRole",
     "sns:Publish",
 }

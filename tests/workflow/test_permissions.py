@@ -17,7 +17,11 @@ GROUP_OF_CALL = {
     "sagemaker:StartNotebookInstance": "sagemaker:start",
     "s3:PutObject": "s3:snapshot-write",
     "s3:GetObject": "s3:snapshot-read",
-    "dynamodb:PutItem": "dynamodb:audit-write",
+    "dynamodb:PutItem": "dynamodb:audit-write",  # only the audit table is written with PutItem
+    "dynamodb:GetItem": "dynamodb:coordination",  # only the coordination table is read by key
+    "dynamodb:UpdateItem": "dynamodb:coordination",  # only the coordination table is updated
+    "states:DescribeExecution": "states:describe-remediation",
+    "sqs:SendMessage": "sqs:alert-dead-letters",
     "ec2:DescribeSubnets": "ec2:describe-network",
     "ec2:DescribeRouteTables": "ec2:describe-network",
     "ec2:DescribeSecurityGroups": "ec2:describe-network",
