@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import threading
 
-import pytest
-
 from notebook_guard.aws import clients, dynamodb
 from notebook_guard.domain.models import Trigger
 from notebook_guard.services import detection
@@ -154,9 +152,8 @@ def test_blocked_then_network_fixed_is_remediated_on_the_next_trigger(harness, m
 
     # The network is fixed: the public subnet loses its route to the internet gateway.
     ec2 = clients.client("ec2", world.region)
-    (table,) = ec2.describe_route_tables(Filters=[{"Name": "association.subnet-id", "Values": [world.public_subnet_id]}])[
-        "RouteTables"
-    ]
+    public = [{"Name": "association.subnet-id", "Values": [world.public_subnet_id]}]
+    (table,) = ec2.describe_route_tables(Filters=public)["RouteTables"]
     ec2.delete_route(RouteTableId=table["RouteTableId"], DestinationCidrBlock="0.0.0.0/0")
     fixed = harness.runner.wait(hand_on(harness, "analysis", Trigger.CREATE).execution_arn)
     assert fixed.status == "SUCCEEDED", (fixed.error, fixed.cause)

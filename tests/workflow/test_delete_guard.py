@@ -8,8 +8,7 @@ import itertools
 import pytest
 
 from notebook_guard.aws import clients
-from notebook_guard.domain.errors import NotebookChanged, PreflightFailed, SnapshotMismatch, SnapshotMissing
-from notebook_guard.domain.errors import LeaseLost
+from notebook_guard.domain.errors import LeaseLost, NotebookChanged, PreflightFailed, SnapshotMismatch, SnapshotMissing
 from notebook_guard.handlers.steps import delete, evaluate, lease, preflight, snapshot
 from notebook_guard_local.workflow_runner import _Context
 from tests.conftest import REGION
@@ -27,7 +26,8 @@ def ready(shared_harness):
     name = f"guard-{next(_names)}"
     harness.create_notebook(name, "Stopped")
     execution = f"arn:aws:states:us-east-1:123456789012:execution:m:{name}-run"
-    document = evaluate.handler({"input": {"notebook_name": name, "trigger": "create"}, "execution_id": execution}, CONTEXT)
+    started = {"input": {"notebook_name": name, "trigger": "create"}, "execution_id": execution}
+    document = evaluate.handler(started, CONTEXT)
     document["lease"] = lease.handler({"op": "hold", "document": document}, CONTEXT)
     document["snapshot"] = snapshot.handler(document, CONTEXT)
     document["preflight"] = preflight.handler(document, CONTEXT)

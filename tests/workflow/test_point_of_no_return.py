@@ -159,7 +159,8 @@ def test_sns_denied_writes_the_audit_record_and_parks_the_alert_in_the_dead_lett
     assert execution.status == "SUCCEEDED"
     assert "remediated" in [r["outcome"] for r in harness.audit()]
     (parked,) = harness.dead_letters()
-    assert parked["subject"].endswith("remediated, now in the private subnet") and "AccessDenied" in parked["publish_error"]
+    assert parked["subject"].endswith("remediated, now in the private subnet")
+    assert "AccessDenied" in parked["publish_error"]
     assert parked["topic_arn"] == harness.world.topic_arn and '"kind": "remediated"' in parked["message"]
     assert harness.alerts() == []
 
