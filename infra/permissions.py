@@ -33,6 +33,10 @@ class Resources:
     alert_topic_arn: str | None = None
     alert_key: kms.IKey | None = None  # the CMK of a topic this stack created; None for an existing topic
     state_machine_arn: str | None = None
+    # arn:...:execution:<state machine name>:* (the executions whose status a lease holder check reads)
+    remediation_executions_arn: str | None = None
+    coordination_table_arn: str | None = None
+    alert_dead_letter_queue_arn: str | None = None
     passrole_role_pattern: str = "*"
 
 
@@ -243,6 +247,31 @@ def _start_remediation(scope: Construct, res: Resources) -> Grant:
     return Grant((iam.PolicyStatement(actions=["states:StartExecution"], resources=[machine]),))
 
 
+def _describe_remediation(scope: Construct, res: Resources) -> Grant:
+    executions = _required(res.remediation_executions_arn, "states:describe-remediation", "state machine")
+    return Grant(
+        (iam.PolicyStatement(actions=["states:DescribeExecution"], resources=[executions]),),
+        {
+            f"Resource::{executions}": (
+                "Execution names are unique per attempt and chosen at run time; read-only DescribeExecution is "
+                "scoped to the executions of the remediation state machine."
+            )
+        },
+    )
+
+
+def _coordination(scope: Construct, res: Resources) -> Grant:
+    table = _required(res.coordination_table_arn, "dynamodb:coordination", "coordination table")
+    return Grant(
+        (iam.PolicyStatement(actions=["dynamodb:GetItem", "dynamodb:UpdateItem"], resources=[table]),),
+    )
+
+
+def _alert_dead_letters(scope: Construct, res: Resources) -> Grant:
+    queue = _required(res.alert_dead_letter_queue_arn, "sqs:alert-dead-letters", "alert dead-letter queue")
+    return Grant((iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[queue]),))
+
+
 GROUPS: dict[str, Callable[[Construct, Resources], Grant]] = {
     "sagemaker:read": _sagemaker("DescribeNotebookInstance", "ListTags"),
     "sagemaker:list": _sagemaker_list,
@@ -264,7 +293,16 @@ GROUPS: dict[str, Callable[[Construct, Resources], Grant]] = {
     "dynamodb:audit-read": _audit_read,
     "sns:publish": _publish,
     "states:start-remediation": _start_remediation,
+    # Whether the holder of a lease that was not released still runs (needs the state machine: see LATE_GROUPS).
+    "states:describe-remediation": _describe_remediation,
+    "dynamodb:coordination": _coordination,
+    "sqs:alert-dead-letters": _alert_dead_letters,
 }
+
+# Groups whose resource is the state machine, which the step functions cannot reference in their own role policy
+# (the machine's definition references the functions, which depend on their role's policy: a cycle). The
+# workflow grants these to its steps in a separate policy created after the state machine.
+LATE_GROUPS = frozenset({"states:describe-remediation"})
 
 
 def grants_for(scope: Construct, groups: tuple[str, ...], resources: Resources, *, owner: str) -> list[Grant]:

@@ -35,7 +35,16 @@ STATE_CHANGE_PATTERN = {
     "detail": {"NotebookInstanceStatus": list(constants.STATE_CHANGE_STATUSES)},
 }
 
-INTAKE_GROUPS = ("sagemaker:read", "states:start-remediation", "sns:publish")
+# The intake and the sweep start workflows under the notebook's lease (coordination table; DescribeExecution
+# tells whether a holder that did not release still runs) and park an alert SNS refuses in the dead-letter queue.
+INTAKE_GROUPS = (
+    "sagemaker:read",
+    "states:start-remediation",
+    "states:describe-remediation",
+    "dynamodb:coordination",
+    "sns:publish",
+    "sqs:alert-dead-letters",
+)
 SWEEP_GROUPS = (*INTAKE_GROUPS, "sagemaker:list")
 
 
@@ -104,7 +113,8 @@ class Detection(Construct):
         self.state_change_rule = events.Rule(
             self,
             "NotebookStateChange",
-            description="SageMaker notebook instance state change to Pending or InService (no trail needed)",
+            description="SageMaker notebook instance state change to Pending or InService (no trail needed): a "
+            "creation, or a restart of an older notebook",
             event_pattern=_pattern(STATE_CHANGE_PATTERN),
             targets=[intake_target],
         )

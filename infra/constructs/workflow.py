@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 
-from aws_cdk import Annotations, RemovalPolicy
+from aws_cdk import Annotations, ArnFormat, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
@@ -15,8 +16,8 @@ from constructs import Construct
 
 from infra import constants
 from infra.constructs.functions import GuardFunction, LambdaPackage
-from infra.nag import acknowledge
-from infra.permissions import Resources, grants_for
+from infra.nag import acknowledge, finding_text
+from infra.permissions import LATE_GROUPS, Resources, grants_for
 from notebook_guard import workflow_steps
 
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
@@ -58,7 +59,12 @@ class Workflow(Construct):
                 description=step.description,
                 timeout_seconds=step.timeout_seconds,
                 environment=environment,
-                grants=grants_for(self, step.permissions, resources, owner=f"workflow step {step.key}"),
+                grants=grants_for(
+                    self,
+                    tuple(g for g in step.permissions if g not in LATE_GROUPS),
+                    resources,
+                    owner=f"workflow step {step.key}",
+                ),
                 log_retention=log_retention,
             )
 
@@ -87,6 +93,7 @@ class Workflow(Construct):
                 resources=[fn.function.function_arn for fn in self.steps.values()],
             )
         )
+        self._grant_late(resources)
         acknowledge(
             self.state_machine.role,
             "AwsSolutions-IAM5",
@@ -96,6 +103,35 @@ class Workflow(Construct):
             "needs them for logging and tracing.",
             finding="Resource::*",
         )
+
+    @property
+    def executions_arn(self) -> str:
+        """The ARNs of this state machine's executions (arn:...:execution:<name>:*)."""
+        return Stack.of(self).format_arn(
+            service="states",
+            resource="execution",
+            resource_name=f"{self.state_machine.state_machine_name}:*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+
+    def _grant_late(self, resources: Resources) -> None:
+        """Groups that name the state machine, in a policy of their own created after it (see LATE_GROUPS)."""
+        late = replace(resources, remediation_executions_arn=self.executions_arn)
+        for step in workflow_steps.STEPS:
+            groups = tuple(g for g in step.permissions if g in LATE_GROUPS)
+            if not groups:
+                continue
+            guard = self.steps[step.key]
+            grants = grants_for(self, groups, late, owner=f"workflow step {step.key}")
+            policy = iam.Policy(
+                self,
+                f"{step.key}StepStateMachinePolicy",
+                statements=[statement for grant in grants for statement in grant.statements],
+                roles=[guard.role],
+            )
+            for grant in grants:
+                for finding, reason in grant.wildcard_reasons.items():
+                    acknowledge(policy, "AwsSolutions-IAM5", reason, finding=finding_text(policy, finding))
 
     def _substitutions(self, definition: str, extra_values: Mapping[str, str]) -> dict[str, str]:
         substitutions = {

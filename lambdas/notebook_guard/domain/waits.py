@@ -50,7 +50,9 @@ class WaitSchedule:
         """Seconds to wait after the ``polls_done``-th poll (1-based): first, first*growth, ... capped."""
         if self.first_seconds <= 0:
             return 0
-        return int(min(self.max_interval_seconds, round(self.first_seconds * self.growth ** max(polls_done - 1, 0))))
+        # The exponent is capped: past 64 doublings the interval is the cap anyway, and floats would overflow.
+        exponent = min(max(polls_done - 1, 0), 64)
+        return int(min(self.max_interval_seconds, round(self.first_seconds * self.growth**exponent)))
 
     def polls_within_bound(self) -> int:
         """How many polls fit in ``bound_seconds`` (a loop whose notebook never arrives makes this many)."""
