@@ -7,8 +7,6 @@ named after it.
 
 from __future__ import annotations
 
-import threading
-
 from notebook_guard.aws import clients, dynamodb
 from notebook_guard.domain.models import Trigger
 from notebook_guard.services import detection
@@ -105,21 +103,24 @@ def test_concurrent_notify_and_remediate_one_runs_the_other_is_duplicate(harness
     assert harness.faults.calls.count("sagemaker:DeleteNotebookInstance") == 1
 
 
-def test_two_executions_started_at_once_one_acts_the_other_records_a_duplicate(harness):
+def test_an_execution_started_while_another_holds_the_lease_records_a_duplicate(harness):
     harness.create_notebook("analysis", "Stopped")
-    harness.fake.timeline.polls["Deleting"] = 30  # the first is still running when the second checks its lease
     payload = {"notebook_name": "analysis", "trigger": "manual", "action": "remediate", "waits": {"first_seconds": 0}}
-    arns = []
-    threads = [threading.Thread(target=lambda: arns.append(harness.runner.start(payload))) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    executions = [harness.runner.wait(arn) for arn in arns]
-    duplicates = [e for e in executions if "Record that another execution holds the lease" in e.states_entered]
-    assert len(duplicates) == 1 and all(e.status == "SUCCEEDED" for e in executions)
+    second = {}
+
+    def a_person_starts_another(_event):  # while the first holds the lease, about to snapshot
+        second["execution"] = harness.runner.run(payload)
+
+    harness.seam.before("Snapshot", a_person_starts_another)
+    first = harness.runner.run(payload)
+    assert first.status == "SUCCEEDED" and "Delete the notebook" in first.states_entered
+    duplicate = second["execution"]
+    assert duplicate.status == "SUCCEEDED"
+    assert "Record that another execution holds the lease" in duplicate.states_entered
+    assert "Snapshot the notebook" not in duplicate.states_entered
     assert harness.faults.calls.count("sagemaker:DeleteNotebookInstance") == 1
     assert "duplicate" in [r["outcome"] for r in harness.audit()]
+    assert harness.lease()["holder"] == first.arn and harness.lease()["held"] is False  # released by its holder
 
 
 def test_a_lease_left_by_an_ended_execution_is_taken_over(harness):

@@ -21,7 +21,9 @@ from notebook_guard.settings import get_settings
 def handler(event: dict) -> dict:
     document = event["document"]
     if event.get("op") == "release":
-        return release(document)
+        # The execution's id comes from the state machine's context: a path that failed before Evaluate wrote
+        # the document still releases what the intake acquired for it.
+        return release(document, event.get("execution_id") or document.get("execution_id") or "")
     return hold(document)
 
 
@@ -52,23 +54,24 @@ def hold(document: dict) -> dict:
     }
 
 
-def release(document: dict) -> dict:
+def release(document: dict, holder: str) -> dict:
+    """Release the lease if this execution holds it (the write is conditional on that, whatever the path)."""
     settings = get_settings()
     notified = document.get("notified") or {}
     outcome = notified.get("outcome") or "unknown"
     arn = document.get("notebook_arn")
-    holder = document.get("execution_id") or ""
-    if not arn or not (document.get("lease") or {}).get("held"):
-        return {"released": False, "outcome": outcome, "reason": "this execution did not hold the lease"}
+    if not arn or not holder:
+        return {"released": False, "outcome": outcome, "reason": "no notebook ARN or execution: nothing to release"}
     instance = (document.get("evaluation") or {}).get("creation_time")
     fingerprint = None
     if outcome == "blocked" and notified.get("alerted"):
         fingerprint = findings_fingerprint((document.get("preflight") or {}).get("problems") or [])
     coordinator = Coordinator(settings)
-    released = coordinator.release(arn, holder, Release(outcome, fingerprint, instance))
+    released = coordinator.release(arn, holder, Release(outcome, fingerprint, instance))  # False: not the holder
     if outcome == "exempt" and notified.get("alerted"):
         # The closing alert announced the exemption: the next sweep need not announce it again.
-        exemption = (document.get("evaluation") or {}).get("exemption") or {}
+        deleted = document.get("deleted") or {}
+        exemption = deleted.get("exemption") or (document.get("evaluation") or {}).get("exemption") or {}
         coordinator.announce_exemption(
             arn, exemption_fingerprint(instance, exemption.get("reason") or "", exemption.get("until"))
         )
