@@ -113,6 +113,8 @@ def test_create_retries_transient_errors_for_at_least_15_minutes():
         interval *= retrier["BackoffRate"]
     assert sum(delays) >= 15 * 60, sum(delays)
     assert "Lambda.Unknown" in retrier["ErrorEquals"]  # a timed-out invocation: Create settles it by Describe
+    # The runbook states the budget the file has.
+    assert f"**{sum(delays):,.0f} s (22.5 min)**" in (ROOT / "docs" / "workflow.md").read_text()
 
 
 def test_every_end_passes_through_the_release_of_the_lease():
@@ -171,3 +173,10 @@ def test_every_wait_loop_has_a_bound_that_ends_in_the_stuck_alert(name):
 def test_state_names_are_short_sentences():
     for name in STATES:
         assert name[0].isupper() and len(name) <= 80, name
+
+
+def test_the_workflow_guide_shows_every_state():
+    guide = (ROOT / "docs" / "workflow.md").read_text()
+    diagram = guide.split("```mermaid", 1)[1].split("```", 1)[0]
+    missing = [n for n in STATES if not n.startswith("Note that '") and f'"{n}"' not in diagram]
+    assert missing == [], f"docs/workflow.md's diagram is out of date: {missing}"

@@ -23,7 +23,9 @@ from notebook_guard.domain import workflow
 from notebook_guard.domain.alerts import Alert, AlertKind
 from notebook_guard.domain.lease import findings_fingerprint, should_alert_blocked
 from notebook_guard.domain.recreate import restore_hint
-from notebook_guard.handlers.observability import logger
+from aws_lambda_powertools.metrics import MetricUnit
+
+from notebook_guard.handlers.observability import logger, metrics
 from notebook_guard.handlers.steps.common import account, now_iso, step
 from notebook_guard.services import audit
 from notebook_guard.services.alerting import deliver
@@ -200,6 +202,7 @@ def handler(event: dict) -> dict:
         delivery = deliver(alert, settings).to_dict()
         if delivery.get("parked"):
             logger.error("Alert parked in the dead-letter queue", extra={"publish_error": delivery["publish_error"]})
+            metrics.add_metric(name="AlertsParked", unit=MetricUnit.Count, value=1)
     return {
         "outcome": recorded,
         "alerted": bool(delivery.get("message_id") or delivery.get("parked")),
