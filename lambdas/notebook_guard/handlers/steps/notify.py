@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 
+from aws_lambda_powertools.metrics import MetricUnit
 from botocore.exceptions import BotoCoreError, ClientError
 
 from notebook_guard.aws import sagemaker
@@ -23,8 +24,6 @@ from notebook_guard.domain import workflow
 from notebook_guard.domain.alerts import Alert, AlertKind
 from notebook_guard.domain.lease import findings_fingerprint, should_alert_blocked
 from notebook_guard.domain.recreate import restore_hint
-from aws_lambda_powertools.metrics import MetricUnit
-
 from notebook_guard.handlers.observability import logger, metrics
 from notebook_guard.handlers.steps.common import account, now_iso, step
 from notebook_guard.services import audit
