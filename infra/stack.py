@@ -111,6 +111,9 @@ class NotebookGuardStack(Stack):
             ),
             log_retention=retention,
         )
+        # Nothing starts an execution before every step holds all its permissions (the lease step's
+        # DescribeExecution grant is a policy created after the state machine).
+        self.detection.node.add_dependency(self.workflow)
 
         self.alerting.watch_workflow(self.workflow.state_machine)
         for key, function in self.workflow.steps.items():

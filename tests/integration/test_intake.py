@@ -233,3 +233,24 @@ def test_correlation_id_is_the_event_id(account, configure, log_lines):
     intake.handler(cloudtrail_event(), Context())
     logged = [line for line in log_lines() if line.get("message") == "Notebook evaluated"]
     assert logged and logged[0]["correlation_id"] == "3f6b2c1e-9a51-4d8e-b2f7-5c0d4e6a7b81"
+
+
+def test_a_start_that_fails_releases_the_lease_and_raises_for_eventbridge_to_retry(account, configure, monkeypatch):
+    from botocore.exceptions import ClientError
+
+    from notebook_guard.aws import stepfunctions
+
+    account.create_notebook(NAME)
+    state_machine = account.create_state_machine()
+    configure(NG_STATE_MACHINE_ARN=state_machine)
+
+    def refused(*_args, **_kwargs):
+        raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "try later"}}, "StartExecution")
+
+    monkeypatch.setattr(stepfunctions, "start_execution", refused)
+    with pytest.raises(ClientError, match="try later"):
+        intake.handler(cloudtrail_event(), Context())
+    monkeypatch.undo()
+    configure(NG_STATE_MACHINE_ARN=state_machine)
+    # Released: EventBridge's retry of the same event starts the workflow.
+    assert intake.handler(cloudtrail_event(), Context())["outcome"] == "workflow-started"
