@@ -57,6 +57,7 @@ def test_restart_of_an_old_notebook_gets_the_sweeps_action(harness):
     execution = wait(harness, result)
     assert execution.status == "SUCCEEDED"
     assert kinds(harness) == ["violation"] and harness.alerts()[0]["trigger"] == "restart"
+    assert harness.alerts()[0]["details"]["lease_note"] is None  # the restart's own action, nothing to explain
     for call in ("StopNotebookInstance", "DeleteNotebookInstance"):
         assert f"sagemaker:{call}" not in harness.faults.calls
     assert harness.describe("analysis", advance=False)["CreationTime"] == before["CreationTime"]

@@ -108,7 +108,7 @@ def hand_on(
     if decision.verdict is Verdict.ALREADY_NOTIFIED:
         return Result(nb.name, Outcome.ALREADY_NOTIFIED, evaluation, details=details)
 
-    action = Action(decision.action)
+    requested, action = action, Action(decision.action)
     announce = bool(settings.alert_topic_arn) and action is not Action.NOTIFY
     payload = {
         "notebook_name": nb.name,
@@ -119,7 +119,8 @@ def hand_on(
         "requested_at": datetime.now(UTC).isoformat(),
         # The intake tells the team at once (below); the workflow then owes them a closing alert, whatever the end.
         "announced": announce,
-        "lease_note": decision.reason,
+        # Why the trigger runs another action than its own (the attempt bound): the alert says it.
+        "lease_note": decision.reason if action is not requested else None,
     }
     try:
         started = stepfunctions.start_execution(settings.state_machine_arn, name, payload, settings.region)
