@@ -175,6 +175,9 @@ def test_sns_denied_and_create_failing_still_leaves_an_audit_record_and_a_parked
     assert failed and failed[0]["snapshot_uri"] and failed[0]["version_id"]
     (parked,) = harness.dead_letters()
     assert "remediation FAILED" in parked["subject"] and "notebook-guard restore s3://" in parked["message"]
+    # The failure path released the lease too: the notebook is re-armed for the next trigger.
+    lease = harness.lease()
+    assert lease["held"] is False and lease["last_outcome"] == "failed" and lease["holder"] == execution.arn
 
 
 def test_an_announced_execution_that_finds_nothing_to_do_still_closes_with_an_alert(harness):
