@@ -25,6 +25,7 @@ from unittest import mock
 from notebook_guard.aws import clients, s3, sagemaker
 from notebook_guard.domain import workflow
 from notebook_guard.domain.recreate import (
+    EXECUTION_TAG,
     NETWORK_FIELDS,
     REMEDIATED_AT_TAG,
     SNAPSHOT_SCHEMA,
@@ -176,9 +177,10 @@ def plan_remediation(name: str, options: PlanOptions) -> PlanResult:
         return result
     tags = sagemaker.list_tags(describe["NotebookInstanceArn"], region)
     now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    key = snapshot_key(name, now, settings.snapshot_prefix)
+    execution = "<execution-name>"  # each remediation's own (unique per attempt)
+    key = snapshot_key(name, execution, 1, settings.snapshot_prefix)
     uri = f"s3://{options.snapshot_bucket or '<snapshot-bucket>'}/{key}"
-    plan = plan_create_request(describe, tags, target_of(settings), now, uri)
+    plan = plan_create_request(describe, tags, target_of(settings), now, uri, execution)
     result.operation = "CreateNotebookInstance"
     result.request = plan.request
     result.dropped = plan.dropped
@@ -272,6 +274,7 @@ def run_plan(args: argparse.Namespace, stream: TextIO | None = None) -> int:
 @dataclass
 class RestoreOptions:
     bucket: str | None = None
+    version_id: str | None = None  # the version the workflow verified (alerts and audit records name it)
     original_network: bool = False
     dry_run: bool = False
     region: str | None = None
@@ -308,11 +311,11 @@ def snapshot_location(reference: str, bucket: str | None) -> tuple[str, str]:
     return bucket, reference.lstrip("/")
 
 
-def read_snapshot(bucket: str, key: str, region: str) -> dict:
+def read_snapshot(bucket: str, key: str, region: str, version_id: str | None = None) -> dict:
     """The snapshot document, verified: readable, our schema, checksum as written, a complete create request."""
     client = clients.client("s3", region)
     try:
-        response = client.get_object(Bucket=bucket, Key=key)
+        response = client.get_object(Bucket=bucket, Key=key, **({"VersionId": version_id} if version_id else {}))
     except client.exceptions.NoSuchKey:
         raise OperationError(f"no snapshot at s3://{bucket}/{key}") from None
     except client.exceptions.NoSuchBucket:
@@ -345,7 +348,7 @@ def original_request(document: dict) -> dict:
         request["DirectInternetAccess"] = describe["DirectInternetAccess"]
     if describe.get("RootAccess"):
         request["RootAccess"] = describe["RootAccess"]
-    request["Tags"] = [t for t in request.get("Tags", []) if t["Key"] != REMEDIATED_AT_TAG]
+    request["Tags"] = [t for t in request.get("Tags", []) if t["Key"] not in (REMEDIATED_AT_TAG, EXECUTION_TAG)]
     return request
 
 
@@ -353,7 +356,7 @@ def restore_from_snapshot(reference: str, options: RestoreOptions) -> RestoreRes
     """Recreate the notebook from its snapshot; refuses when a notebook of that name exists."""
     region = resolve_region(options.region)
     bucket, key = snapshot_location(reference, options.bucket)
-    document = read_snapshot(bucket, key, region)
+    document = read_snapshot(bucket, key, region, options.version_id)
     request = original_request(document) if options.original_network else dict(document["create_request"])
     name = request["NotebookInstanceName"]
     existing = sagemaker.describe_notebook(name, region)
@@ -385,6 +388,10 @@ def add_restore_arguments(parser: argparse.ArgumentParser, region: bool = True) 
     )
     parser.add_argument("--bucket", help="snapshot bucket, when SNAPSHOT is a key")
     parser.add_argument(
+        "--version-id",
+        help="the snapshot's version, as the alert or the audit record names it (default: the latest version)",
+    )
+    parser.add_argument(
         "--original-network",
         action="store_true",
         help="restore with the network and root access the notebook had before remediation (default: as "
@@ -403,6 +410,7 @@ def run_restore(args: argparse.Namespace, stream: TextIO | None = None) -> int:
     stream = stream or sys.stdout
     options = RestoreOptions(
         bucket=getattr(args, "bucket", None),
+        version_id=getattr(args, "version_id", None),
         original_network=bool(getattr(args, "original_network", False)),
         dry_run=bool(getattr(args, "dry_run", False)),
         region=getattr(args, "region", None),

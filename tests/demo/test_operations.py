@@ -8,7 +8,7 @@ import io
 import json
 
 from notebook_guard.aws import clients
-from notebook_guard.domain.recreate import REMEDIATED_AT_TAG, SNAPSHOT_TAG
+from notebook_guard.domain.recreate import OUR_TAGS, SNAPSHOT_TAG
 from notebook_guard_local.demo.engine import Actor, Player, configuration
 from notebook_guard_local.operations import run_plan, run_restore
 from tests.demo.conftest import full_fields_request, remediated
@@ -38,7 +38,7 @@ def restore_args(snapshot, **overrides):
 
 
 def without_remediation_tags(request: dict) -> dict:
-    tags = [t for t in request["Tags"] if t["Key"] not in (REMEDIATED_AT_TAG, SNAPSHOT_TAG)]
+    tags = [t for t in request["Tags"] if t["Key"] not in OUR_TAGS]
     return {**request, "Tags": tags}
 
 

@@ -34,12 +34,16 @@ def test_the_built_in_story_plays_as_expected_and_exits_0(tmp_path, capsys):
     positions = [
         text.index("CloudTrail: CreateNotebookInstance churn-forecast"),
         text.index("State change: gpu-research is InService"),
+        text.index("State change: legacy-etl started again by its owner"),
         text.index("Scheduled sweep"),
         text.index("Before and after"),
     ]
     assert positions == sorted(positions)
     assert "Recreate the notebook in the private subnet" in text
     assert "Disable root access" in text
+    # Restarting a notebook that predates the stack is a restart: flagged (the sweep's action), never deleted.
+    assert "intake: legacy-etl violates SageMaker.1, .2, .3 -> workflow-started (restart: notify)" in text
+    assert "violators: 1 already-notified" in text  # the sweep an hour later: alerted once a day, not hourly
     assert "VERDICT: all 5 notebooks as expected" in text
     assert "\033[" not in text  # no colour when the output is not a terminal
     # 100 columns, apart from the alert bodies (quoted as sent) and the report's path (the test's tmp_path).
@@ -53,12 +57,15 @@ def test_the_built_in_story_plays_as_expected_and_exits_0(tmp_path, capsys):
         "  Subject: [notebook-guard] gpu-research: caught, remediation started",
         "  Subject: [notebook-guard] gpu-research: root access disabled",
         "  Subject: [notebook-guard] legacy-etl: violates SageMaker.1, SageMaker.2, SageMaker.3",
+        "  Subject: [notebook-guard] vendor-poc: exempt, left alone",
     ]
     assert "  | --- machine-readable ---" in text
 
     assert report["passed"] is True
     by_name = {n["name"]: n for n in report["notebooks"]}
-    assert by_name["fraud-model"]["alerts"] == [] and by_name["vendor-poc"]["alerts"] == []
+    assert by_name["fraud-model"]["alerts"] == []
+    # An exemption is announced once, the first time it is honoured.
+    assert [a["document"]["kind"] for a in by_name["vendor-poc"]["alerts"]] == ["exempt"]
     assert [a["document"]["kind"] for a in by_name["legacy-etl"]["alerts"]] == ["violation"]
     legacy = by_name["legacy-etl"]
     assert legacy["after"]["describe"]["CreationTime"] == legacy["before"]["describe"]["CreationTime"]

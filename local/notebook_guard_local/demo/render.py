@@ -74,14 +74,19 @@ class Printer:
                 f"{counts.get('exempt', 0)} exempt, {counts.get('violating', 0)} violating "
                 f"-> action '{result.get('action')}'"
             )
+            handed = ", ".join(f"{n} {outcome}" for outcome, n in sorted((result.get("handed_on") or {}).items()))
+            if handed:
+                self.line(f"  violators: {handed}"[:WIDTH])
         else:
             evaluation = result.get("evaluation") or {}
             controls = sorted({v["control_id"] for v in evaluation.get("violations") or []})
             found = (
                 f"violates {', '.join(controls)}".replace(", SageMaker.", ", .") if controls else result.get("outcome")
             )
-            action = f" (action '{result['action']}')" if result.get("action") else ""
-            self.line(f"  intake: {result.get('notebook_name')} {found} -> {result.get('outcome')}{action}"[:WIDTH])
+            # What happened (create or restart) and the action that trigger gets: "(restart: notify)".
+            said = ": ".join(str(result[k]) for k in ("trigger", "action") if result.get(k))
+            how = f" ({said})" if said else ""
+            self.line(f"  intake: {result.get('notebook_name')} {found} -> {result.get('outcome')}{how}"[:WIDTH])
         for execution, rows in trigger.executions:
             self.line()
             self.line(f"  Workflow execution {execution.arn.rsplit(':', 1)[-1]}")

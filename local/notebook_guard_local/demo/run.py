@@ -135,6 +135,9 @@ def play(
         for actor in actors:
             if actor.arrival != "existing":
                 player.arrive(actor)
+        for actor in actors:
+            if actor.restarted:
+                player.restart(actor)
         player.sweep()
         records = player.conclude()
         printer.table(records)
