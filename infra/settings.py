@@ -176,6 +176,11 @@ class StackSettings(BaseModel):
     approved_subnet_ids: tuple[str, ...] = ()
     exempt_tag: str = DEFAULT_EXEMPT_TAG
     root_access: str = "disabled"
+    # A recreated notebook that needs the internet (lifecycle scripts installing packages, Git repositories that are
+    # not CodeCommit) in a target without a way out: block the remediation, warn and go on, or ignore.
+    internet_dependency: str = "block"
+    # A dualstack notebook in a target subnet without IPv6: "none" blocks, "ipv4" recreates it as ipv4.
+    ip_address_type_fallback: str = "none"
     # Coordination: attempts per notebook instance, and how often the same alert may repeat.
     max_attempts: int = 3
     attempt_window_hours: int = 24
@@ -307,6 +312,22 @@ class StackSettings(BaseModel):
     def _root_access(cls, value: Any) -> str:
         if not isinstance(value, str) or value.strip().lower() not in {"disabled", "allowed"}:
             raise ValueError("disabled (root access is a violation) or allowed")
+        return value.strip().lower()
+
+    @field_validator("internet_dependency", mode="before")
+    @classmethod
+    def _internet_dependency(cls, value: Any) -> str:
+        if not isinstance(value, str) or value.strip().lower() not in {"block", "warn", "ignore"}:
+            raise ValueError(
+                "block (a notebook that needs the internet is not recreated where it has none), warn or ignore"
+            )
+        return value.strip().lower()
+
+    @field_validator("ip_address_type_fallback", mode="before")
+    @classmethod
+    def _ip_fallback(cls, value: Any) -> str:
+        if not isinstance(value, str) or value.strip().lower() not in {"none", "ipv4"}:
+            raise ValueError("none (a dualstack notebook needs a subnet with IPv6) or ipv4 (recreate it as ipv4)")
         return value.strip().lower()
 
     @field_validator("alert_emails", "fallback_alert_emails", mode="before")

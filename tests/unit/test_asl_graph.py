@@ -75,6 +75,31 @@ def test_delete_is_reachable_only_through_the_snapshot_and_the_preflight():
             assert delete not in reachable(catch["Next"]), name
 
 
+def test_a_failed_replacement_is_deleted_only_after_this_execution_created_it():
+    """Deleting a replacement is reachable only through Create, only from the in-service wait's failed branch, never
+    from a failure path; and a retry waits until the name is free before creating again. (The step itself checks the
+    lease marks and the execution tag: tests/workflow/test_path.py.)"""
+    (discard,) = states_calling("Discard")
+    (create,) = states_calling("Create")
+    (delete,) = states_calling("Delete")
+    start = DEFINITION["StartAt"]
+    assert discard in reachable(start)
+    for guard in (create, delete, *states_calling("Snapshot"), *states_calling("Preflight")):
+        assert discard not in reachable(start, removed={guard}), guard
+    assert {n for n, s in STATES.items() if discard in successors(s)} == {"Is the new notebook in service?"}
+    assert STATES["Is the new notebook in service?"]["Choices"][1] == {
+        "Variable": "$.loop.failed",
+        "BooleanEquals": True,
+        "Next": discard,
+    }
+    for name, state in STATES.items():
+        for catch in state.get("Catch", []):
+            assert discard not in reachable(catch["Next"]), name
+    gone_probe = "Check whether the notebook is gone"
+    assert create in reachable(discard)
+    assert create not in reachable(STATES[discard]["Next"], removed={gone_probe})
+
+
 # AWS's list for Lambda tasks ("Handle Lambda service exceptions", Step Functions best practices).
 AWS_RECOMMENDED_LAMBDA_RETRIES = {
     "Lambda.ServiceException",

@@ -158,6 +158,8 @@ def test_blocked_then_network_fixed_is_remediated_on_the_next_trigger(harness, m
     public = [{"Name": "association.subnet-id", "Values": [world.public_subnet_id]}]
     (table,) = ec2.describe_route_tables(Filters=public)["RouteTables"]
     ec2.delete_route(RouteTableId=table["RouteTableId"], DestinationCidrBlock="0.0.0.0/0")
+    # ... and its route table gets the S3 gateway endpoint (a private subnet reaches S3 only through it).
+    ec2.modify_vpc_endpoint(VpcEndpointId=world.endpoint_ids["s3"], AddRouteTableIds=[table["RouteTableId"]])
     fixed = harness.runner.wait(hand_on(harness, "analysis", Trigger.CREATE).execution_arn)
     assert fixed.status == "SUCCEEDED", (fixed.error, fixed.cause)
     after = harness.sagemaker.describe_notebook_instance(NotebookInstanceName="analysis")

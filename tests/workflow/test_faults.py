@@ -31,6 +31,7 @@ RECREATE_CALLS = {
     "ec2:DescribeVpcAttribute",
     "iam:GetRole",
     "kms:DescribeKey",
+    "kms:GetKeyPolicy",
     "iam:SimulatePrincipalPolicy",
     "sns:Publish",
 }
@@ -49,6 +50,8 @@ ROOT_ACCESS_CALLS = {
     "iam:SimulatePrincipalPolicy",
     "sns:Publish",
 }
+# A replacement that fails for lack of capacity in its zone, deleted and created again in the next subnet.
+CAPACITY_RETRY_CALLS = RECREATE_CALLS | {"sagemaker:DeleteNotebookInstance"}
 TRANSIENT_ONCE = "throttling-once"
 
 

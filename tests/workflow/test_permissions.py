@@ -24,6 +24,14 @@ def test_every_call_of_a_step_is_declared_and_allowed(harness, monkeypatch):
     assert harness.run("full").status == "SUCCEEDED"
     root_access_notebook(harness, "rooted")
     assert harness.run("rooted").status == "SUCCEEDED"
+    # No capacity in the first target subnet's zone: the failed replacement is discarded, the next zone used.
+    world = harness.world
+    monkeypatch.setenv("NG_TARGET_SUBNET_IDS", f"{world.private_subnet_id},{world.private_subnet_b_id}")
+    harness.redeploy_roles()
+    harness.fake.capacity_shortage(f"{world.region}a")
+    full_notebook(harness, "crowded")
+    crowded = harness.run("crowded")
+    assert crowded.status == "SUCCEEDED", (harness.alerts()[-1]["details"], crowded.states_entered)
 
     declared = {s.key: set(s.calls) for s in STEPS}
     assert set(calls_by_step) == declared.keys()

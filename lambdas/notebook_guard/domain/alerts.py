@@ -14,7 +14,9 @@ from urllib.parse import quote
 SCHEMA = "notebook-guard/alert"
 # 2.0: ``trigger`` says what happened (create, restart, sweep, manual) instead of "event"; new kinds
 # (exempt, gone, compliant, duplicate); ``details`` may carry exemption_problem, differences, delivery.
-SCHEMA_VERSION = "2.0"
+# 2.1: optional ``details`` keys internet (evidence and fixes), preflight_warnings, skipped_subnets, subnet_id,
+# create_attempts.
+SCHEMA_VERSION = "2.1"
 SUBJECT_LIMIT = 99  # SNS rejects subjects of 100 characters or more
 JSON_MARKER = "--- machine-readable ---"
 

@@ -21,8 +21,10 @@ PREFLIGHT_READS = (
     "ec2:DescribeSecurityGroups",
     "ec2:DescribeVpcEndpoints",
     "ec2:DescribeVpcAttribute",
+    "ec2:DescribeNatGateways",
     "iam:GetRole",
     "kms:DescribeKey",
+    "kms:GetKeyPolicy",
 )
 
 
@@ -51,7 +53,13 @@ SWEEP = Principal(
 CLI_AUDIT = Principal("audit", (LIST, DESCRIBE, LIST_TAGS), "any", "notebook-guard audit (read-only)")
 CLI_PLAN = Principal(
     "plan",
-    (DESCRIBE, LIST_TAGS, "sagemaker:DescribeCodeRepository", *PREFLIGHT_READS),
+    (
+        DESCRIBE,
+        LIST_TAGS,
+        "sagemaker:DescribeNotebookInstanceLifecycleConfig",
+        "sagemaker:DescribeCodeRepository",
+        *PREFLIGHT_READS,
+    ),
     "any",
     "notebook-guard plan NAME (read-only)",
 )
@@ -63,6 +71,8 @@ CLI_RESTORE = Principal(
         "sagemaker:DescribeCodeRepository",
         "iam:GetRole",
         "kms:DescribeKey",
+        # Whether the subnet the snapshot planned has IPv6 (a dualstack request there would fail).
+        "ec2:DescribeSubnets",
         "sagemaker:CreateNotebookInstance",
     ),
     "any",
@@ -72,7 +82,7 @@ DETECTION = (INTAKE, SWEEP)
 CLI = (CLI_AUDIT, CLI_PLAN, CLI_RESTORE)
 
 # The steps whose roles the Preflight proves, before anything destructive, by simulating their policies.
-SIMULATED_STEPS = ("Stop", "Delete", "Create", "Update", "Start")
+SIMULATED_STEPS = ("Stop", "Delete", "Create", "Discard", "Update", "Start")
 
 
 def step_principals() -> tuple[Principal, ...]:

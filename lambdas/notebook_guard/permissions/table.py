@@ -66,6 +66,10 @@ STATES_DESCRIBE_EXECUTION = Source(
     "AWS Step Functions API Reference: DescribeExecution",
     "https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html",
 )
+KMS_GET_KEY_POLICY = Source(
+    "AWS KMS API Reference: GetKeyPolicy",
+    "https://docs.aws.amazon.com/kms/latest/APIReference/API_GetKeyPolicy.html",
+)
 IAM_SIMULATE = Source(
     "IAM API Reference: SimulatePrincipalPolicy",
     "https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html",
@@ -287,6 +291,7 @@ APIS: tuple[Api, ...] = (
             "DescribeSecurityGroups",
             "DescribeVpcEndpoints",
             "DescribeVpcAttribute",
+            "DescribeNatGateways",
         )
     ),
     Api("iam:GetRole", (Need("iam:GetRole", "role"),), SAR_IAM),
@@ -297,6 +302,12 @@ APIS: tuple[Api, ...] = (
         "On exactly the step roles the Preflight simulates.",
     ),
     Api("kms:DescribeKey", (Need("kms:DescribeKey", "key"),), SAR_KMS),
+    Api(
+        "kms:GetKeyPolicy",
+        (Need("kms:GetKeyPolicy", "key"),),
+        KMS_GET_KEY_POLICY,
+        "Works only in the key's own account (cross-account use: no); the key policy must let the caller read it.",
+    ),
 )
 
 BY_CALL: dict[str, Api] = {api.call: api for api in APIS}

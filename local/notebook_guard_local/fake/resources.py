@@ -142,6 +142,6 @@ def facts_of_call(call: str, params: dict, facts: Facts, fake) -> Facts:
         return replace(facts, role_arn=_role_arn(params.get("RoleName"), facts))
     if call == "iam:SimulatePrincipalPolicy":
         return replace(facts, policy_source_arns=(params.get("PolicySourceArn"),))
-    if call == "kms:DescribeKey":
+    if call in ("kms:DescribeKey", "kms:GetKeyPolicy"):
         return replace(facts, kms_key_arn=key_arn(params.get("KeyId"), facts))
     return facts
