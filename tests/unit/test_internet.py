@@ -99,6 +99,8 @@ def test_repositories_other_than_codecommit_need_the_internet():
     )
     (found,) = need.evidence
     assert found.kind == "repository" and found.effect == FAILS and "github.com" in found.reason
+    private = internet.analyse(None, None, [("code repository 'corp'", "https://git.corp.internal/team/x.git")])
+    assert [e.effect for e in private.evidence] == [MENTIONS] and not private.needed
     assert len(need.codecommit) == 2 and need.needed
 
 

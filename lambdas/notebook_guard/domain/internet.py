@@ -128,10 +128,19 @@ def is_external_url(url: str) -> bool:
 
 
 def repository_evidence(where: str, url: str | None) -> Evidence | None:
-    """A repository SageMaker clones into the notebook when it creates it: external unless CodeCommit."""
-    if not url or is_codecommit_url(url) or is_internal_host(host_of(url)):
+    """A repository SageMaker clones into the notebook when it creates it: external unless CodeCommit. One on a
+    private host is reported (``mentions``): it needs a route to that host, which cannot be verified from here."""
+    if not url or is_codecommit_url(url):
         return None
     host = host_of(url) or "its host"
+    if is_internal_host(host_of(url)):
+        return Evidence(
+            source=where,
+            text=url,
+            reason=f"on {host}, inside your network: the target subnet must route to it (not verified)",
+            effect=MENTIONS,
+            kind="repository",
+        )
     return Evidence(
         source=where,
         text=url,

@@ -185,7 +185,7 @@ def _script_needs_internet(config) -> bool:
                 continue
             for line in text.splitlines():
                 line = line.strip()
-                if not line or line.startswith("#") or line.endswith("&") and not line.endswith("&&"):
+                if not line or line.startswith("#") or (line.endswith("&") and not line.endswith("&&")):
                     continue
                 if "nohup " in line or "amazonaws.com" in line or _QUIET.search(line):
                     continue
