@@ -14,13 +14,11 @@ be blocked by its preflight; 2 usage or AWS error (one line on stderr, no traceb
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TextIO
-from unittest import mock
 
 from notebook_guard.aws import clients, s3, sagemaker
 from notebook_guard.domain import workflow
@@ -138,14 +136,17 @@ def plan_settings(options: PlanOptions, region: str) -> Settings:
         raise OperationError(f"invalid options: {problems}") from None
 
 
-def run_preflight(settings: Settings, path: str, role_arn: str | None, kms_key_id: str | None) -> dict:
-    """The workflow's Preflight step itself (its Lambda decorations removed), with these settings."""
-    from notebook_guard.handlers.steps import preflight
+def run_preflight(
+    settings: Settings, path: str, describe: dict, lifecycle_config: dict | None = None, key_policy: bool = True
+) -> dict:
+    """The workflow's own Preflight checks (``services.preflight``), without the permission simulation (the CLI's
+    caller is not the workflow's roles): the path to the target subnets and what the notebook needs, role, key."""
+    from notebook_guard.services.preflight import PreflightReads, check_notebook
 
-    check = inspect.unwrap(preflight.handler)
-    document = {"evaluation": {"path": path}, "snapshot": {"role_arn": role_arn, "kms_key_id": kms_key_id}}
-    with mock.patch.object(preflight, "get_settings", return_value=settings):
-        return check(document)
+    reads = PreflightReads(settings.region)
+    account = (describe.get("NotebookInstanceArn") or "arn:aws:sagemaker:r:000000000000:x").split(":")[4]
+    report = check_notebook(settings, path, describe, lifecycle_config, account, reads, read_key_policy=key_policy)
+    return {"passed": not report.problems, **report.to_dict()}
 
 
 def plan_remediation(name: str, options: PlanOptions) -> PlanResult:
@@ -170,7 +171,9 @@ def plan_remediation(name: str, options: PlanOptions) -> PlanResult:
     )
     if path not in (workflow.RECREATE, workflow.ROOT_ACCESS):
         return result
-    result.preflight = run_preflight(settings, path, describe.get("RoleArn"), describe.get("KmsKeyId"))
+    lifecycle_name = describe.get("NotebookInstanceLifecycleConfigName")
+    lifecycle = sagemaker.describe_lifecycle_config(lifecycle_name, region) if lifecycle_name else None
+    result.preflight = run_preflight(settings, path, describe, lifecycle)
     if path == workflow.ROOT_ACCESS:
         result.operation = "UpdateNotebookInstance"
         result.request = {"NotebookInstanceName": name, "RootAccess": "Disabled"}
@@ -204,11 +207,33 @@ def print_plan(result: PlanResult, stream: TextIO) -> None:
     write("Preflight: " + ("passed" if result.preflight.get("passed") else "FAILED, the remediation would be blocked"))
     for problem in result.preflight.get("problems") or []:
         write(f"  - {problem}")
+    print_path(result.preflight, write)
     for dropped in result.dropped:
         write(f"  not carried over: {dropped}")
     write("")
     write(f"{result.operation} request:")
     write(json.dumps(result.request, indent=2, default=str))
+
+
+def print_path(preflight: dict, write) -> None:
+    """The target subnets the recreate would use, and what the notebook needs from the internet (with the fixes)."""
+    for subnet in preflight.get("subnets") or []:
+        egress = (subnet.get("egress") or {}).get("kind") or "no way to the internet"
+        write(f"  subnet {subnet['subnet_id']} ({subnet['availability_zone']}): usable; {egress}")
+    for skipped in preflight.get("skipped_subnets") or []:
+        write(f"  subnet {skipped['subnet_id']}: skipped ({'; '.join(skipped['reasons'])})")
+    for warning in preflight.get("warnings") or []:
+        write(f"  warning: {warning}")
+    found = preflight.get("internet") or {}
+    evidence = [e for e in found.get("evidence") or [] if e.get("effect") != "mentions"]
+    if evidence:
+        write(f"Internet: the recreated notebook needs it (internet_dependency={found.get('policy')})")
+        for item in evidence:
+            write(f"  - {item['source']}: `{item['text']}` ({item['reason']}; {item['effect']} without it)")
+        for fix in found.get("fixes") or []:
+            write(f"  fix: {fix}")
+    elif found:
+        write("Internet: not needed (no lifecycle script or repository fetches from it)")
 
 
 def add_plan_arguments(parser: argparse.ArgumentParser, region: bool = True) -> argparse.ArgumentParser:
@@ -365,11 +390,16 @@ def restore_from_snapshot(reference: str, options: RestoreOptions) -> RestoreRes
             f"refusing to restore: a notebook named {name} exists ({existing.get('NotebookInstanceStatus')}); "
             "delete it first or restore elsewhere"
         )
-    role_arn, kms_key_id = request.get("RoleArn"), request.get("KmsKeyId")
     settings = Settings(region=region, required_endpoints=())
-    checked = run_preflight(settings, workflow.ROOT_ACCESS, role_arn, kms_key_id)  # role and key only
-    if checked["problems"]:
-        raise OperationError("cannot restore: " + "; ".join(checked["problems"]))
+    checked = run_preflight(  # role and key only (the key's policy concerns the workflow's roles, not the operator)
+        settings,
+        workflow.ROOT_ACCESS,
+        {"RoleArn": request.get("RoleArn"), "KmsKeyId": request.get("KmsKeyId")},
+        key_policy=False,
+    )
+    problems = checked["problems"] + dualstack_problems(request, region)
+    if problems:
+        raise OperationError("cannot restore: " + "; ".join(problems))
     arn = None if options.dry_run else sagemaker.create_notebook(request, region)
     return RestoreResult(
         notebook_name=name,
@@ -379,6 +409,23 @@ def restore_from_snapshot(reference: str, options: RestoreOptions) -> RestoreRes
         network="original" if options.original_network else "as remediated",
         dry_run=options.dry_run,
     )
+
+
+def dualstack_problems(request: dict, region: str) -> list[str]:
+    """A dualstack request into a subnet without IPv6 fails: refuse it rather than replay it (the workflow's snapshot
+    already decided the address type for its subnet; this catches a subnet changed since)."""
+    from notebook_guard.aws import ec2
+    from notebook_guard.domain import network
+
+    if request.get("IpAddressType") != "dualstack" or not request.get("SubnetId"):
+        return []
+    found = ec2.subnets((request["SubnetId"],), region)
+    if found and not network.has_ipv6(found[0]):
+        return [
+            f"the request is dualstack and subnet {request['SubnetId']} has no IPv6 CIDR block: CreateNotebookInstance "
+            "would fail (add an IPv6 block to the subnet, or edit IpAddressType to ipv4 in the request)"
+        ]
+    return []
 
 
 def add_restore_arguments(parser: argparse.ArgumentParser, region: bool = True) -> argparse.ArgumentParser:

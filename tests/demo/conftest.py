@@ -43,6 +43,14 @@ def simulation():
         yield account
 
 
+@pytest.fixture
+def nat_simulation():
+    """Notebooks are recreated in a private subnet routed through a NAT gateway (what full-fields.json needs: its Git
+    repositories are outside AWS)."""
+    with simulated_account(network="nat") as account:
+        yield account
+
+
 def full_fields_request() -> dict:
     (request,) = json.loads(FULL_FIELDS.read_text())
     return request

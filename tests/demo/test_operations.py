@@ -19,7 +19,7 @@ READ_ONLY_PREFIXES = ("Describe", "List", "Get")
 def plan_args(name, simulation, **overrides):
     values = {
         "name": name,
-        "subnet_id": simulation.world.private_subnet_id,
+        "subnet_id": simulation.target_subnet_id,
         "security_group_ids": [simulation.world.security_group_id],
         "endpoints": None,
         "root_access": "disabled",
@@ -53,7 +53,8 @@ def delete_notebook(simulation, name: str) -> None:
     assert simulation.status_of(name) == "Gone"
 
 
-def test_plan_is_read_only_and_issues_the_request_the_workflow_issues(simulation):
+def test_plan_is_read_only_and_issues_the_request_the_workflow_issues(nat_simulation):
+    simulation = nat_simulation
     request = full_fields_request()
     player = Player(simulation)
     player.seed_existing(Actor(request, arrival="existing"))
@@ -67,7 +68,8 @@ def test_plan_is_read_only_and_issues_the_request_the_workflow_issues(simulation
     assert calls and all(c.startswith(READ_ONLY_PREFIXES) for c in calls), calls
     assert plan["path"] == "recreate" and plan["preflight"]["passed"] is True
     assert plan["operation"] == "CreateNotebookInstance"
-    assert plan["request"]["SubnetId"] == simulation.world.private_subnet_id
+    assert plan["request"]["SubnetId"] == simulation.world.nat_subnet_id
+    assert plan["preflight"]["internet"]["needed"] is True  # its repositories: a NAT it has
     assert any("AcceleratorTypes" in d for d in plan["dropped"])
     assert simulation.status_of("full-fields") == "InService"  # untouched
 
@@ -80,13 +82,30 @@ def test_plan_is_read_only_and_issues_the_request_the_workflow_issues(simulation
     assert without_remediation_tags(plan["request"]) == without_remediation_tags(snapshot["create_request"])
 
 
-def test_plan_text_output_shows_preflight_and_request(simulation):
+def test_plan_text_output_shows_preflight_and_request(nat_simulation):
+    simulation = nat_simulation
     Player(simulation).seed_existing(Actor(full_fields_request(), arrival="existing"))
     out = io.StringIO()
     assert run_plan(plan_args("full-fields", simulation, json=False), stream=out) == 0
     text = out.getvalue()
     assert "Preflight: passed" in text and "CreateNotebookInstance request:" in text
     assert '"DirectInternetAccess": "Disabled"' in text
+    assert f"subnet {simulation.world.nat_subnet_id} (us-east-1a): usable; NAT gateway" in text
+
+
+def test_plan_shows_what_needs_the_internet_and_the_fixes_before_remediation_is_on(simulation):
+    """In the default (isolated) network, plan says the remediation would be blocked, and why: the same findings
+    as the workflow's blocked alert."""
+    Player(simulation).seed_existing(Actor(full_fields_request(), arrival="existing"))
+    out = io.StringIO()
+    assert run_plan(plan_args("full-fields", simulation, json=False), stream=out) == 1
+    text = out.getvalue()
+    assert "Preflight: FAILED, the remediation would be blocked" in text
+    assert "Internet: the recreated notebook needs it (internet_dependency=block)" in text
+    assert "- AdditionalCodeRepositories: `https://github.com/aws/amazon-sagemaker-examples.git`" in text
+    assert "- code repository 'analytics-notebooks': `https://git.example.com/analytics-notebooks.git`" in text
+    assert "fix: give the target subnets a route to the internet through a NAT gateway" in text
+    assert "fix: mirror the Git repositories in AWS CodeCommit" in text
 
 
 def test_plan_reports_a_blocked_remediation_with_exit_1(simulation):
@@ -104,7 +123,8 @@ def test_plan_of_a_missing_notebook_is_one_line_and_exit_2(simulation, capsys):
     assert err == f"notebook-guard plan: no notebook instance named 'nobody' in {simulation.region}"
 
 
-def test_restore_round_trips_a_remediated_notebook(simulation, capsys):
+def test_restore_round_trips_a_remediated_notebook(nat_simulation, capsys):
+    simulation = nat_simulation
     player, record = remediated(simulation, full_fields_request())
     snapshot_uri = record.tags_after[SNAPSHOT_TAG]
     delete_notebook(simulation, "full-fields")
@@ -126,7 +146,8 @@ def test_restore_round_trips_a_remediated_notebook(simulation, capsys):
     assert "\n" not in err
 
 
-def test_restore_with_the_original_network_undoes_the_remediation(simulation, capsys):
+def test_restore_with_the_original_network_undoes_the_remediation(nat_simulation, capsys):
+    simulation = nat_simulation
     player, record = remediated(simulation, full_fields_request())
     bucket, key = record.tags_after[SNAPSHOT_TAG][5:].split("/", 1)
     delete_notebook(simulation, "full-fields")
@@ -153,7 +174,8 @@ def test_restore_refuses_missing_and_foreign_snapshots(simulation, capsys):
     assert "pass --bucket" in capsys.readouterr().err
 
 
-def test_dry_run_creates_nothing(simulation):
+def test_dry_run_creates_nothing(nat_simulation):
+    simulation = nat_simulation
     player, record = remediated(simulation, full_fields_request())
     delete_notebook(simulation, "full-fields")
     out = io.StringIO()

@@ -16,6 +16,7 @@ EXPECTED = {
     "vendor-poc": engine.EXEMPT,
     "churn-forecast": engine.REMEDIATED,
     "gpu-research": engine.ROOT_ACCESS_FIXED,
+    "nlp-lab": engine.BLOCKED,
 }
 
 
@@ -44,7 +45,9 @@ def test_the_built_in_story_plays_as_expected_and_exits_0(tmp_path, capsys):
     # Restarting a notebook that predates the stack is a restart: flagged (the sweep's action), never deleted.
     assert "intake: legacy-etl violates SageMaker.1, .2, .3 -> workflow-started (restart: notify)" in text
     assert "violators: 1 already-notified" in text  # the sweep an hour later: alerted once a day, not hourly
-    assert "VERDICT: all 5 notebooks as expected" in text
+    assert "VERDICT: all 6 notebooks as expected" in text
+    # A notebook that needs the internet is blocked before anything is changed, and the demo says how to fix it.
+    assert "nlp-lab: needs the internet; fix with a NAT, a CodeCommit mirror or a CodeArtifact index" in text
     assert "\033[" not in text  # no colour when the output is not a terminal
     # 100 columns, apart from the alert bodies (quoted as sent) and the report's path (the test's tmp_path).
     too_long = [line for line in text.splitlines() if len(line) > 100 and not line.startswith(("  | ", "Report "))]
@@ -56,8 +59,11 @@ def test_the_built_in_story_plays_as_expected_and_exits_0(tmp_path, capsys):
         "  Subject: [notebook-guard] churn-forecast: remediated, now in the private subnet",
         "  Subject: [notebook-guard] gpu-research: caught, remediation started",
         "  Subject: [notebook-guard] gpu-research: root access disabled",
+        "  Subject: [notebook-guard] nlp-lab: caught, remediation started",
+        "  Subject: [notebook-guard] nlp-lab: remediation blocked, nothing changed",
         "  Subject: [notebook-guard] legacy-etl: violates SageMaker.1, SageMaker.2, SageMaker.3",
         "  Subject: [notebook-guard] vendor-poc: exempt, left alone",
+        "  Subject: [notebook-guard] nlp-lab: violates SageMaker.1, SageMaker.2, SageMaker.3",
     ]
     assert "  | --- machine-readable ---" in text
 
@@ -67,6 +73,11 @@ def test_the_built_in_story_plays_as_expected_and_exits_0(tmp_path, capsys):
     # An exemption is announced once, the first time it is honoured.
     assert [a["document"]["kind"] for a in by_name["vendor-poc"]["alerts"]] == ["exempt"]
     assert [a["document"]["kind"] for a in by_name["legacy-etl"]["alerts"]] == ["violation"]
+    blocked = by_name["nlp-lab"]["alerts"][1]["document"]
+    assert blocked["kind"] == "blocked"
+    sources = [e["source"] for e in blocked["details"]["internet"]["evidence"]]
+    assert sources == ["lifecycle configuration 'install-nlp-libs' OnStart, line 5", "DefaultCodeRepository"]
+    assert "pip install transformers datasets" in blocked["details"]["preflight_problems"][0]
     legacy = by_name["legacy-etl"]
     assert legacy["after"]["describe"]["CreationTime"] == legacy["before"]["describe"]["CreationTime"]
 
@@ -77,6 +88,7 @@ def test_a_forced_notify_action_only_flags_and_the_verdict_follows_the_actions()
     assert result.passed, out.getvalue()
     outcomes = {r.name: r.outcome for r in result.records}
     assert outcomes["churn-forecast"] == engine.FLAGGED and outcomes["gpu-research"] == engine.FLAGGED
+    assert outcomes["nlp-lab"] == engine.FLAGGED
 
 
 def test_run_demo_refuses_an_unusable_scenario_with_exit_2(tmp_path, capsys):

@@ -58,6 +58,14 @@ def test_here_documents_are_run_later_and_line_numbers_point_at_the_line():
     assert found.effect == DEGRADES and found.source.endswith("line 2")
 
 
+def test_a_here_document_fed_to_a_shell_runs_now_as_in_aws_samples():
+    script = "sudo -u ec2-user -i <<'EOF'\nsource activate python3\npip install xgboost\nEOF\n"
+    (found,) = evidence(script)
+    assert found.effect == FAILS and found.source.endswith("line 3")
+    backgrounded = "nohup sudo -u ec2-user -i <<'EOF' &\npip install xgboost\nEOF\n"
+    assert [e.effect for e in evidence(backgrounded)] == [DEGRADES]
+
+
 def test_continuations_are_joined_and_comments_ignored():
     script = "# pip install not-run\npip install \\\n   pandas \\\n   numpy  # the data stack\necho done\n"
     (found,) = evidence(script)

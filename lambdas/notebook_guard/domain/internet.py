@@ -170,15 +170,22 @@ def decode_scripts(lifecycle_config: dict | None) -> tuple[dict[str, str], list[
 
 
 def logical_lines(script: str) -> list[tuple[int, str, bool]]:
-    """(first line number, line with continuations joined and comments removed, inside a here-document)."""
+    """(first line number, line with continuations joined and comments removed, whether it runs later).
+
+    A here-document written to a file (``cat > f <<EOF``, ``tee``) runs later, if ever; one fed to a shell
+    (``sudo -u ec2-user -i <<'EOF'``, ``bash <<EOF``, as AWS's lifecycle samples do) runs now, in the foreground
+    unless that command is itself sent to the background.
+    """
     lines: list[tuple[int, str, bool]] = []
-    pending, start, heredoc_end = "", 0, None
+    pending, start, heredoc_end, later = "", 0, None, False
     for number, raw in enumerate(script.splitlines(), start=1):
         if heredoc_end is not None:
             if raw.strip() == heredoc_end:
                 heredoc_end = None
             elif raw.strip():
-                lines.append((number, raw.strip(), True))
+                text = " ".join(_strip_comment(raw).split())
+                if text:
+                    lines.append((number, text, later))
             continue
         if not pending:
             start = number
@@ -192,6 +199,8 @@ def logical_lines(script: str) -> list[tuple[int, str, bool]]:
             marker = re.search(r"<<-?\s*['\"]?(\w+)['\"]?", line)
             if marker:
                 heredoc_end = marker.group(1)
+                writes_file = bool(re.match(r"^(sudo\s+(-\S+\s+)*)?(cat|tee)\b", line))
+                later = writes_file or _in_background(line)
     return lines
 
 
@@ -254,8 +263,8 @@ def _package_index(line: str) -> tuple[str, str] | None:
 def script_evidence(where: str, script: str) -> tuple[list[Evidence], list[str]]:
     """Evidence in one decoded script, and the CodeCommit URLs it clones (they need the git-codecommit endpoint)."""
     found, codecommit = [], []
-    for number, line, in_heredoc in logical_lines(script):
-        background = in_heredoc or bool(re.search(r"(^|[\s;&|(])nohup\s", line)) or _ends_in_background(line)
+    for number, line, in_heredoc in logical_lines(script):  # in_heredoc: written to a file or backgrounded
+        background = in_heredoc or _in_background(line)
         effect = DEGRADES if background else FAILS
         source = f"{where}, line {number}"
         urls = [u.rstrip(".,") for u in _URL.findall(line)]
@@ -287,9 +296,11 @@ def script_evidence(where: str, script: str) -> tuple[list[Evidence], list[str]]
     return found, codecommit
 
 
-def _ends_in_background(line: str) -> bool:
+def _in_background(line: str) -> bool:
+    """``nohup ...`` or a command ending in ``&`` (not ``&&``): the script goes on without waiting for it."""
     stripped = line.rstrip()
-    return stripped.endswith("&") and not stripped.endswith("&&")
+    nohup = bool(re.search(r"(^|[\s;&|(])nohup\s", line))
+    return nohup or (stripped.endswith("&") and not stripped.endswith("&&"))
 
 
 def analyse(
@@ -337,6 +348,16 @@ def fixes(need: InternetNeed) -> list[str]:
         found.append("stage downloaded files in S3 and copy them with `aws s3 cp` (the S3 gateway endpoint)")
     found.append("or set internet_dependency=warn to remediate anyway (the notebook may end Failed) or exempt it")
     return found
+
+
+def fix_labels(need: InternetNeed) -> list[str]:
+    """The fixes in a few words each (for one-line summaries)."""
+    kinds = need.kinds()
+    labels = ["a NAT"]
+    labels += ["a CodeCommit mirror"] if kinds & {"repository", "git"} else []
+    labels += ["a CodeArtifact index"] if "package-index" in kinds else []
+    labels += ["files staged in S3"] if "download" in kinds else []
+    return labels
 
 
 def summary(need: InternetNeed, limit: int = 4) -> str:

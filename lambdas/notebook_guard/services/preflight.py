@@ -24,7 +24,7 @@ from botocore.exceptions import ClientError
 
 from notebook_guard.aws import ec2, iam, kms, sagemaker
 from notebook_guard.aws.errors import error_code, error_message, is_transient
-from notebook_guard.domain import internet, keys, network
+from notebook_guard.domain import internet, keys, network, workflow
 from notebook_guard.domain.recreate import address_type_in
 from notebook_guard.settings import Settings
 
@@ -316,6 +316,7 @@ def check_path(settings: Settings, describe: dict, lifecycle_config: dict | None
         **need.to_dict(),
         "policy": settings.internet_dependency,
         "fixes": internet.fixes(need) if need.needed else [],
+        "fix_labels": internet.fix_labels(need) if need.needed else [],
     }
     if not report.subnets:
         report.problems += _no_subnet_problems(report.skipped, need)
@@ -350,13 +351,19 @@ def _no_subnet_problems(skipped: list[dict], need: internet.InternetNeed) -> lis
 
 
 def check_key(
-    settings: Settings, key_id: str, account: str, roles: dict[str, str], reads: PreflightReads
+    settings: Settings,
+    key_id: str,
+    account: str,
+    roles: dict[str, str],
+    reads: PreflightReads,
+    read_policy: bool = True,
 ) -> tuple[list[str], list[str], str | None]:
-    """(problems, warnings, the key's ARN): the key's metadata, and its policy for the roles that will use it."""
+    """(problems, warnings, the key's ARN): the key's metadata, and (``read_policy``) its policy for the roles that
+    will use it."""
     metadata = reads.key_metadata(key_id)
     problems = keys.metadata_problems(key_id, metadata)
-    if metadata is None:
-        return problems, [], None
+    if metadata is None or not read_policy:
+        return problems, [], metadata.get("Arn") if metadata else None
     key_arn = metadata.get("Arn") or key_id
     key_account = key_arn.split(":")[4] if key_arn.count(":") >= 5 else account
     if key_account != account:
@@ -381,3 +388,29 @@ def check_key(
         needs = {f"arn:aws:iam::{account}:role/<notebook-guard Create step role>": KEY_ACTIONS["Create"]}
     more_problems, warnings = keys.policy_findings(key_id, policy, needs, account)
     return problems + more_problems, warnings, key_arn
+
+
+def check_notebook(
+    settings: Settings,
+    path: str,
+    describe: dict,
+    lifecycle_config: dict | None,
+    account: str,
+    reads: PreflightReads,
+    roles: dict[str, str] | None = None,
+    read_key_policy: bool = True,
+) -> PathReport:
+    """Everything but the permissions: the path (recreate only), the execution role, the KMS key (its policy too,
+    unless ``read_key_policy`` is off: a restore by a person, whose own rights on the key are not the workflow's)."""
+    report = check_path(settings, describe, lifecycle_config, reads) if path == workflow.RECREATE else PathReport()
+    role_arn = describe.get("RoleArn")
+    if role_arn and not reads.role_exists(role_arn):
+        report.problems.append(f"execution role {role_arn} no longer exists")
+    key_id = describe.get("KmsKeyId")
+    if key_id:
+        problems, warnings, report.key_arn = check_key(
+            settings, key_id, account, roles or {}, reads, read_key_policy
+        )
+        report.problems += problems
+        report.warnings += warnings
+    return report

@@ -35,6 +35,7 @@ FLAGGED = "flagged only"
 QUARANTINED = "quarantined"
 COMPLIANT = "left alone: compliant"
 EXEMPT = "left alone: exempt"
+BLOCKED = "blocked"
 _ALERT_OUTCOMES = {
     "remediated": REMEDIATED,
     "root-access-fixed": ROOT_ACCESS_FIXED,
@@ -59,6 +60,8 @@ class Actor:
     initial_status: str = "InService"  # an existing notebook's state when the story starts
     note: str = ""  # one line of narration
     restarted: bool = False  # an existing notebook its owner stops and starts again during the story
+    scripts: dict[str, str] | None = None  # its lifecycle configuration's scripts, {"OnStart": "..."}, if the story
+    needs_internet: bool = False  # it fetches from the internet (lifecycle scripts, repositories): see expected_outcome
 
     @property
     def name(self) -> str:
@@ -130,7 +133,7 @@ class Player:
     def create(self, actor: Actor) -> NotebookRecord:
         """Create the notebook (after what its request refers to); record its before-state."""
         record = self.records.setdefault(actor.name, NotebookRecord(actor))
-        request = self.sim.ensure_references(actor.request)
+        request = self.sim.ensure_references(actor.request, actor.scripts)
         # The account cannot hold reserved aws: tags from a user's call; AWS adds them for CloudFormation.
         user_tags = [t for t in request.get("Tags", []) if not t["Key"].lower().startswith("aws:")]
         reserved = [t for t in request.get("Tags", []) if t["Key"].lower().startswith("aws:")]
@@ -243,7 +246,7 @@ class Player:
 
     # Judging -----------------------------------------------------------------------------------------------
     def conclude(self) -> list[NotebookRecord]:
-        target_subnet = self.sim.world.private_subnet_id
+        target_subnet = self.sim.target_subnet_id
         for record in self.records.values():
             record.after = self.describe(record.name)
             record.tags_after = self.tags(record.after["NotebookInstanceArn"]) if record.after else {}
@@ -305,7 +308,7 @@ def after_state_problems(record: NotebookRecord, target_subnet: str) -> list[str
             problems.append(f"it is {after.get('NotebookInstanceStatus')}, not Stopped")
         if after.get("CreationTime") != before.get("CreationTime"):
             problems.append("it was recreated, though quarantine only stops it")
-    elif outcome in (FLAGGED, COMPLIANT, EXEMPT):
+    elif outcome in (FLAGGED, COMPLIANT, EXEMPT, BLOCKED):
         # A notebook still being created when the story met it may finish creating: that is not a change.
         settling = (
             before.get("NotebookInstanceStatus") == "Pending" and after.get("NotebookInstanceStatus") == "InService"
@@ -324,9 +327,16 @@ def configuration(describe: dict) -> dict:
 
 
 def expected_outcome(
-    request: dict, event_action: Action, sweep_action: Action, today: date, arrival: str = "created"
+    request: dict,
+    event_action: Action,
+    sweep_action: Action,
+    today: date,
+    arrival: str = "created",
+    needs_internet_offline: bool = False,
 ) -> str:
-    """What the configured actions should do to a notebook created with ``request`` (for scenario files)."""
+    """What the configured actions should do to a notebook created with ``request`` (for scenario files).
+    ``needs_internet_offline``: it fetches from the internet and the target has no way out (the preflight blocks a
+    recreate, with the default internet_dependency=block)."""
     describe = {
         "NotebookInstanceName": request["NotebookInstanceName"],
         "NotebookInstanceArn": f"arn:aws:sagemaker:{get_settings().region}:{ACCOUNT}:notebook-instance/x",
@@ -346,7 +356,9 @@ def expected_outcome(
         return FLAGGED
     if action is Action.QUARANTINE:
         return QUARANTINED
-    return REMEDIATED if evaluation.remedy.value == "recreate" else ROOT_ACCESS_FIXED
+    if evaluation.remedy.value != "recreate":
+        return ROOT_ACCESS_FIXED
+    return BLOCKED if needs_internet_offline else REMEDIATED
 
 
 def _execution_notebook(execution: Execution) -> str | None:

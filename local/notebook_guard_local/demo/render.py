@@ -13,6 +13,7 @@ from notebook_guard_local.demo.engine import NotebookRecord, Trigger
 from notebook_guard_local.demo.timeline import clock, duration
 
 WIDTH = 100
+NETWORKS = {"isolated": "no internet route", "nat": "0.0.0.0/0 through a NAT gateway"}
 
 
 class Printer:
@@ -43,7 +44,7 @@ class Printer:
         self.heading("A simulated AWS account, on this machine only")
         rows = [
             ("Endpoint", f"{simulation.endpoint} (embedded moto, dummy credentials: real AWS is never called)"),
-            ("Network", f"VPC {world.vpc_id}, private subnet {world.private_subnet_id} (no internet route)"),
+            ("Network", f"VPC {world.vpc_id}, target {simulation.target_subnet_id} ({NETWORKS[simulation.network]})"),
             (
                 "",
                 f"SG {world.security_group_id}, endpoints {', '.join(sorted(world.endpoint_ids))}",
@@ -130,6 +131,12 @@ class Printer:
                 self.line(cells)
             if record.expected is not None and not record.as_expected:
                 self.line(self.paint(f"{'':<22} expected: {record.expected}", "31"))
+        for record in records:  # what a blocked notebook needs, and the first way to fix it (the alert has them all)
+            internet = [(a["document"]["details"].get("internet") or {}) for a in record.alerts]
+            labels = next((found["fix_labels"] for found in internet if found.get("fix_labels")), [])
+            if record.outcome == "blocked" and labels:
+                fix = ", ".join(labels[:-1]) + f" or {labels[-1]}" if len(labels) > 1 else labels[0]
+                self.line(f"  {record.name}: needs the internet; fix with {fix}"[:WIDTH])
         problems = [(r.name, p) for r in records for p in r.problems]
         for name, problem in problems:
             self.line(f"  {name}: {problem}")

@@ -57,6 +57,13 @@ def add_demo_arguments(parser: argparse.ArgumentParser, region: bool = True) -> 
         choices=[a.value for a in Action],
         help="force this action for both triggers (default: the stack's, event=remediate, sweep=notify)",
     )
+    parser.add_argument(
+        "--network",
+        choices=("isolated", "nat"),
+        default="isolated",
+        help="where notebooks are recreated: the isolated private subnet (the stack's default, no internet) or a "
+        "private subnet routed through a NAT gateway",
+    )
     if region:
         parser.add_argument(
             "--region",
@@ -98,6 +105,7 @@ def play(
     region: str | None = None,
     stream: TextIO | None = None,
     show_alerts: bool = True,
+    network: str = "isolated",
 ) -> DemoResult:
     """Run the demo; raises ``ScenarioError`` for an unusable scenario file (before anything starts)."""
     started = time.monotonic()
@@ -113,19 +121,24 @@ def play(
     sweep_action = Action(action) if action else Action.NOTIFY
     printer = Printer(stream, show_alerts=show_alerts)
     printer.line(printer.bold("notebook-guard demo") + f" ({'scenario ' + scenario if scenario else 'built-in story'})")
-    with simulated_account(region or default_region()) as simulation:
+    with simulated_account(region or default_region(), network=network) as simulation:
         simulation.set_actions(event_action.value, sweep_action.value)
         printer.account(simulation, (event_action.value, sweep_action.value))
+        offline = network != "nat"
         if requests is not None:
-            actors = scenario_actors(requests, event_action, sweep_action)
+            needs = {r["NotebookInstanceName"]: offline and simulation.needs_internet(r) for r in requests}
+            actors = scenario_actors(requests, event_action, sweep_action, needs)
         else:
             actors = built_in_story(simulation.world)
-            if action:
+            if action or not offline:
                 from notebook_guard_local.demo.engine import expected_outcome
 
                 today = datetime.now(UTC).date()
                 for actor in actors:
-                    actor.expected = expected_outcome(actor.request, event_action, sweep_action, today, actor.arrival)
+                    actor.expected = expected_outcome(
+                        actor.request, event_action, sweep_action, today, actor.arrival,
+                        needs_internet_offline=offline and actor.needs_internet,
+                    )
         player = Player(simulation, on_trigger=printer.trigger)
         existing = [a for a in actors if a.arrival == "existing"]
         for actor in existing:
@@ -144,7 +157,12 @@ def play(
         simulated = simulation.clock.now
     wall = time.monotonic() - started
     passed = printer.verdict(records, wall, simulated)
-    settings = {"event_action": event_action.value, "sweep_action": sweep_action.value, "region": simulation.region}
+    settings = {
+        "event_action": event_action.value,
+        "sweep_action": sweep_action.value,
+        "region": simulation.region,
+        "network": network,
+    }
     report = build_report(records, player.triggers, settings, passed)
     if report_path:
         write_report(report_path, report)
@@ -163,6 +181,7 @@ def run_demo(args: argparse.Namespace) -> int:
             report_path=getattr(args, "report", None),
             region=getattr(args, "region", None),
             show_alerts=not getattr(args, "no_alerts", False),
+            network=getattr(args, "network", None) or "isolated",
         )
     except ScenarioError as error:
         print(f"notebook-guard demo: {error}", file=sys.stderr)

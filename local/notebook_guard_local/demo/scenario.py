@@ -55,9 +55,23 @@ def request_problems(request: object) -> list[str]:
     return [line.strip() for line in report.generate_report().splitlines()[1:] if line.strip()]
 
 
-def scenario_actors(requests: list[dict], event_action: Action, sweep_action: Action) -> list[Actor]:
+def scenario_actors(
+    requests: list[dict], event_action: Action, sweep_action: Action, offline_needs: dict[str, bool] | None = None
+) -> list[Actor]:
+    """``offline_needs``: per notebook name, whether it needs the internet where the target has none."""
     today = datetime.now(UTC).date()
+    needs = offline_needs or {}
     return [
-        Actor(request, expected=expected_outcome(request, event_action, sweep_action, today), note="from the scenario")
+        Actor(
+            request,
+            expected=expected_outcome(
+                request,
+                event_action,
+                sweep_action,
+                today,
+                needs_internet_offline=needs.get(request["NotebookInstanceName"], False),
+            ),
+            note="from the scenario",
+        )
         for request in requests
     ]

@@ -134,7 +134,7 @@ def internet_details(preflight: dict) -> dict | None:
     found = preflight.get("internet") or {}
     if not found.get("evidence"):
         return None
-    return {k: found.get(k) for k in ("needed", "evidence", "fixes", "policy")}
+    return {k: found.get(k) for k in ("needed", "evidence", "fixes", "fix_labels", "policy")}
 
 
 def blocked_verdict(document: dict, settings: Settings) -> tuple[bool, str]:

@@ -14,7 +14,7 @@ from notebook_guard.domain import workflow
 from notebook_guard.handlers.steps.common import account, step
 from notebook_guard.services import snapshots
 from notebook_guard.services.permission_check import permission_problems
-from notebook_guard.services.preflight import PathReport, PreflightReads, check_key, check_path
+from notebook_guard.services.preflight import PreflightReads, check_notebook
 from notebook_guard.settings import get_settings
 
 
@@ -31,25 +31,28 @@ def handler(document: dict) -> dict:
     reads = PreflightReads(settings.region)
     snapshot = document.get("snapshot") or {}
     snapshot_document = read_snapshot(snapshot, settings.region)
-    describe = (snapshot_document or {}).get("describe") or {}
     path = document["evaluation"]["path"]
-    report = PathReport()
-    if path == workflow.RECREATE:
-        if snapshot_document is None:
-            report.problems.append("no verified snapshot: the notebook's needs cannot be checked")
-        else:
-            report = check_path(settings, describe, snapshot_document.get("lifecycle_config"), reads)
-    role_arn = snapshot.get("role_arn")
-    if role_arn and not reads.role_exists(role_arn):
-        report.problems.append(f"execution role {role_arn} no longer exists")
-    key_id = snapshot.get("kms_key_id")
-    key_arn = None
-    if key_id:
-        problems, warnings, key_arn = check_key(settings, key_id, account(document), settings.step_roles, reads)
-        report.problems += problems
-        report.warnings += warnings
+    # The notebook as snapshotted (its role and key as the Snapshot step recorded them, should the document lack them).
+    describe = {
+        "RoleArn": snapshot.get("role_arn"),
+        "KmsKeyId": snapshot.get("kms_key_id"),
+        **((snapshot_document or {}).get("describe") or {}),
+    }
+    report = check_notebook(
+        settings,
+        path,
+        describe,
+        (snapshot_document or {}).get("lifecycle_config"),
+        account(document),
+        reads,
+        settings.step_roles,
+    )
+    if path == workflow.RECREATE and snapshot_document is None:
+        report.problems.insert(0, "no verified snapshot: what the notebook needs cannot be checked")
     if document.get("action") in ("remediate", "quarantine"):
-        report.problems += permission_problems(document, snapshot_document, settings, key_arn, reads, report.subnets)
+        report.problems += permission_problems(
+            document, snapshot_document, settings, report.key_arn, reads, report.subnets
+        )
     return {
         "passed": not report.problems,
         **report.to_dict(),
