@@ -381,3 +381,27 @@ def test_the_preflight_reads_each_resource_once(harness, monkeypatch):
         assert calls.count(call) == 1, (call, calls.count(call))
     assert calls.count("ec2:DescribeSubnets") == 2  # the target subnets together, then the endpoints' subnets
     assert calls.count("ec2:DescribeVpcAttribute") == 2  # DNS support and DNS hostnames, once for the VPC
+
+
+@pytest.mark.parametrize(
+    ("call", "kind"),
+    [
+        ("sagemaker:DeleteNotebookInstance", "access-denied"),
+        ("sagemaker:ListTags", "server-error"),
+        ("dynamodb:PutItem", "access-denied"),
+        ("sagemaker:DeleteNotebookInstance", "throttling"),
+    ],
+)
+def test_a_fault_in_the_discard_step_leaves_the_failed_replacement_and_an_alert(harness, monkeypatch, call, kind):
+    """From the Discard step on, a call fails: nothing else is deleted, the failure alert names the step, the attempt
+    and the snapshot to restore from (the original is gone; the Failed replacement stays, to be read)."""
+    name = f"fault-{kind}-{call.split(':')[1]}".lower()[:60]
+    harness.seam.before("Discard", lambda event: harness.faults.inject(call, kind))
+    execution = capacity_run(harness, monkeypatch, name, ("a",))
+    harness.faults.clear()
+    assert execution.status == "FAILED"
+    alert = [a for a in harness.alerts() if a["kind"] == "failed"][-1]
+    assert alert["details"]["failed_step"] == "Delete the failed replacement"
+    assert alert["snapshot_uri"] and f"notebook-guard restore {alert['snapshot_uri']}" in alert["restore"]
+    replacement = harness.backend.notebook_instances[name]
+    assert replacement.status == "Failed" and replacement.subnet_id == harness.world.private_subnet_id
