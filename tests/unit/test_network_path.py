@@ -233,3 +233,25 @@ def test_named_roles_conditions_and_denies():
                              "Resource": "*"}]}
     problems, _ = keys.policy_findings("k", denied, {CREATE_ROLE: ("kms:CreateGrant",)}, ACCOUNT)
     assert "denies kms:CreateGrant" in problems[0] and "NoGrants" in problems[0]
+
+
+# Capacity retries: which subnet next ------------------------------------------------------------------------------
+def test_capacity_failures_move_to_a_subnet_in_another_zone():
+    from notebook_guard.domain.workflow import is_capacity_failure, next_subnet, subnet_for_attempt
+
+    assert is_capacity_failure("Insufficient notebook instance capacity. Retry later or with a different instance type.")
+    assert is_capacity_failure("CapacityError: Unable to provision requested ML compute capacity.")
+    assert not is_capacity_failure("Notebook Instance Lifecycle Config 'x' ... took longer than 5 minutes.")
+    subnets = [
+        {"subnet_id": "a1", "availability_zone": "z-a"},
+        {"subnet_id": "a2", "availability_zone": "z-a"},
+        {"subnet_id": "b1", "availability_zone": "z-b"},
+    ]
+    failed_a = [{"subnet_id": "a1", "availability_zone": "z-a", "failure_reason": "Insufficient capacity."}]
+    assert next_subnet(subnets, failed_a)["subnet_id"] == "b1"  # not a2: its zone just ran out
+    failed_both = [*failed_a, {"subnet_id": "b1", "availability_zone": "z-b", "failure_reason": "insufficient capacity"}]
+    assert next_subnet(subnets, failed_both) is None
+    preflight = {"subnets": subnets}
+    assert subnet_for_attempt(preflight, None)["subnet_id"] == "a1"
+    assert subnet_for_attempt(preflight, {"next_subnet": "b1"})["subnet_id"] == "b1"
+    assert subnet_for_attempt({}, None) is None

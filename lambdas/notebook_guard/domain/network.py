@@ -7,6 +7,7 @@ Pure functions over the EC2 Describe outputs; the Preflight gathers those and re
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 GATEWAY_ENDPOINT_SERVICES = frozenset({"s3", "dynamodb"})
@@ -135,8 +136,6 @@ def free_ip_problem(subnet: dict) -> str | None:
 
 
 def _covers(rule_cidr: str, cidr: str) -> bool:
-    import ipaddress
-
     try:
         return ipaddress.ip_network(cidr, strict=False).subnet_of(ipaddress.ip_network(rule_cidr, strict=False))
     except (TypeError, ValueError):

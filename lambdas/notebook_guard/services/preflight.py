@@ -239,7 +239,6 @@ def check_subnet(
         {s: v.get("AvailabilityZone") for s, v in by_subnet.items()},
         region,
     )
-    warnings += [f"subnet {subnet_id}: {gap}" for gap in gaps]
     egress = _egress(table, vpc_id, reads)
     if need.needed and not egress.exists:
         why = f"subnet {subnet_id} has no way to the internet ({egress.why})"
@@ -249,12 +248,17 @@ def check_subnet(
             warnings.append(f"{why}: the recreated notebook may end Failed (internet_dependency=warn)")
     codecommit_endpoint_missing = network.endpoint_problems((CODECOMMIT_ENDPOINT,), endpoints, region, vpc_id)
     if need.codecommit and not egress.exists and codecommit_endpoint_missing:
-        reasons.append(
+        why = (
             f"the notebook clones from AWS CodeCommit and VPC {vpc_id} has neither the {CODECOMMIT_ENDPOINT} "
             f"interface endpoint nor a way to the internet from subnet {subnet_id}"
         )
+        if settings.internet_dependency == "block":
+            reasons.append(why)
+        elif settings.internet_dependency == "warn":
+            warnings.append(f"{why}: the recreated notebook may end Failed (internet_dependency=warn)")
     if reasons:
         return None, reasons, warnings
+    warnings += [f"subnet {subnet_id}: {gap}" for gap in gaps]
     entry = {
         "subnet_id": subnet_id,
         "availability_zone": zone,
