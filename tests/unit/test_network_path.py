@@ -239,7 +239,8 @@ def test_named_roles_conditions_and_denies():
 def test_capacity_failures_move_to_a_subnet_in_another_zone():
     from notebook_guard.domain.workflow import is_capacity_failure, next_subnet, subnet_for_attempt
 
-    assert is_capacity_failure("Insufficient notebook instance capacity. Retry later or with a different instance type.")
+    reported = "Insufficient notebook instance capacity. Retry later or with a different instance type."
+    assert is_capacity_failure(reported)
     assert is_capacity_failure("CapacityError: Unable to provision requested ML compute capacity.")
     assert not is_capacity_failure("Notebook Instance Lifecycle Config 'x' ... took longer than 5 minutes.")
     subnets = [
@@ -249,7 +250,8 @@ def test_capacity_failures_move_to_a_subnet_in_another_zone():
     ]
     failed_a = [{"subnet_id": "a1", "availability_zone": "z-a", "failure_reason": "Insufficient capacity."}]
     assert next_subnet(subnets, failed_a)["subnet_id"] == "b1"  # not a2: its zone just ran out
-    failed_both = [*failed_a, {"subnet_id": "b1", "availability_zone": "z-b", "failure_reason": "insufficient capacity"}]
+    failed_b = {"subnet_id": "b1", "availability_zone": "z-b", "failure_reason": "insufficient capacity"}
+    failed_both = [*failed_a, failed_b]
     assert next_subnet(subnets, failed_both) is None
     preflight = {"subnets": subnets}
     assert subnet_for_attempt(preflight, None)["subnet_id"] == "a1"
