@@ -129,7 +129,7 @@ def decision_table(policy: PreventivePolicy) -> list[Row]:
     if inputs.exempt_principal_tag:
         rows.append(
             Row(
-                f"no subnet, by a principal tagged {inputs.exempt_principal_tag}={EXEMPT_TAG_VALUE}",
+                "no subnet, by a principal with the exempt tag",
                 keys.CREATE,
                 _notebook("tag-exempt"),
                 principal_tags={inputs.exempt_principal_tag: EXEMPT_TAG_VALUE},
@@ -138,7 +138,9 @@ def decision_table(policy: PreventivePolicy) -> list[Row]:
         )
     if inputs.exempt_role_arns:
         arn = inputs.exempt_role_arns[0].replace("*", "x").replace(":iam::x:", f":iam::{ACCOUNT}:")
-        rows.append(Row("no subnet, by a break-glass role", keys.CREATE, _notebook("break-glass"), arn, exempt=True))
+        rows.append(
+            Row("no subnet, by a break-glass role (exempt)", keys.CREATE, _notebook("break-glass"), arn, exempt=True)
+        )
     recreate = plan_create_request(
         {"NotebookInstanceName": "recreated", "InstanceType": "ml.t3.medium", "RoleArn": ROLE},
         {"team": "risk"},
@@ -226,6 +228,6 @@ def prove(policy: PreventivePolicy, document: dict | None = None, aws_fills_defa
         expected = bool(violations) and not row.exempt
         reasons = violations if violations else ("compliant",)
         if violations and row.exempt:
-            reasons = ("exempt principal", *violations)
+            reasons = ("exempt principal; otherwise " + ", ".join(violations),)
         outcomes.append(Outcome(row, result, expected, reasons))
     return outcomes
