@@ -184,14 +184,14 @@ def violations_of(row: Row, policy: PreventivePolicy) -> tuple[str, ...]:
     return found
 
 
-def context_of(row: Row, aws_fills_defaults: bool = False) -> dict:
+def context_of(row: Row, aws_fills_defaults: bool = False, region: str = REGION) -> dict:
     """The request's authorization context. ``aws_fills_defaults``: as if AWS put the API's defaults
     (``Enabled``) in ``sagemaker:DirectInternetAccess`` / ``sagemaker:RootAccess`` when the parameter is absent,
     which AWS does not document either way (the policy must hold in both cases)."""
     context: dict = {
         "aws:PrincipalArn": row.principal_arn,
         "aws:PrincipalAccount": ACCOUNT,
-        "aws:RequestedRegion": REGION,
+        "aws:RequestedRegion": region,
         **{f"aws:PrincipalTag/{k}": v for k, v in row.principal_tags.items()},
     }
     for key, value in keys.request_context(row.call, row.params).items():
@@ -222,8 +222,9 @@ def prove(policy: PreventivePolicy, document: dict | None = None, aws_fills_defa
     layers = layers_for(policy, document)
     outcomes = []
     for row in decision_table(policy):
-        resource = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:notebook-instance/{row.params['NotebookInstanceName']}"
-        result = authorize(layers, row.call, resource, context_of(row, aws_fills_defaults))
+        region = policy.inputs.region or REGION
+        resource = f"arn:aws:sagemaker:{region}:{ACCOUNT}:notebook-instance/{row.params['NotebookInstanceName']}"
+        result = authorize(layers, row.call, resource, context_of(row, aws_fills_defaults, region))
         violations = violations_of(row, policy)
         expected = bool(violations) and not row.exempt
         reasons = violations if violations else ("compliant",)

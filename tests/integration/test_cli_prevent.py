@@ -28,7 +28,11 @@ def test_json_output_is_the_policy_the_linter_accepts_within_the_size_limit(kind
     assert main(["prevent", "--kind", kind, "--settings", str(ROOT / "cdk.json"), "--output", "json"]) == 0
     out = capsys.readouterr().out
     document = json.loads(out)
-    assert document == generate(kind, PreventionInputs()).document
+    # The test environment's AWS_REGION scopes the Denies to that region's notebooks.
+    assert document == generate(kind, PreventionInputs(region="us-east-1")).document
+    assert {s["Resource"] for s in document["Statement"] if s["Effect"] == "Deny"} == {
+        "arn:aws:sagemaker:us-east-1:*:notebook-instance/*"
+    }
     text = out.strip()
     assert len(text.encode()) <= LIMITS[kind]  # what is printed is what is measured: compact JSON, one line
     assert parliament.analyze_policy_string(text, include_community_auditors=False).findings == []
@@ -95,6 +99,19 @@ def test_bad_settings_are_one_line_and_exit_2(tmp_path, capsys, context, message
     assert main(["prevent", "--kind", "scp", "--settings", settings_file(tmp_path, **context)]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
+
+
+def test_approved_subnets_need_a_region(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("AWS_REGION")
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    path = settings_file(tmp_path, approved_subnet_ids=[SUBNET_A], target_subnet_ids=[SUBNET_A],
+                         target_security_group_ids=[GROUP])
+    assert main(["prevent", "--kind", "scp", "--settings", path]) == 2
+    assert "approved subnets are regional" in capsys.readouterr().err
+    assert main(["prevent", "--kind", "scp", "--settings", path, "--region", "eu-west-1", "--output", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["Statement"][0]["Resource"].startswith("arn:aws:sagemaker:eu-west-1:")
+    assert main(["prevent", "--kind", "scp", "--output", "json"]) == 0  # no list: a policy for every region
+    assert json.loads(capsys.readouterr().out)["Statement"][0]["Resource"] == "*"
 
 
 def test_an_unreadable_settings_file_is_one_line_and_exit_2(tmp_path, capsys):

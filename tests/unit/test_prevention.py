@@ -29,6 +29,9 @@ BREAK_GLASS = "arn:aws:iam::123456789012:role/BreakGlass*"
 
 INPUTS = {
     "defaults (no approved list)": PreventionInputs(),
+    "a region's policy": PreventionInputs(
+        approved_subnet_ids=(SUBNET_A,), region="eu-west-1", account="123456789012"
+    ),
     "approved subnets, break-glass role": PreventionInputs(
         approved_subnet_ids=(SUBNET_A, SUBNET_B), exempt_role_arns=(BREAK_GLASS,)
     ),
@@ -156,17 +159,34 @@ def test_inputs_come_from_the_stacks_settings_and_agree_with_the_stack_validatio
     ]
     for context in contexts:
         settings = StackSettings.from_context(context)
-        assert PreventionInputs.from_context(context) == PreventionInputs.from_context(settings.model_dump())
-    inputs = PreventionInputs.from_context(contexts[1], restrict_security_groups=True)
+        assert PreventionInputs.from_context(context, region="us-east-1") == PreventionInputs.from_context(
+            settings.model_dump(), region="us-east-1"
+        )
+    inputs = PreventionInputs.from_context(contexts[1], restrict_security_groups=True, region="eu-west-1")
     assert inputs.approved_subnet_ids == (SUBNET_A,) and inputs.approved_security_group_ids == (GROUP,)
     assert PreventionInputs.from_context(contexts[2]).exempt_principal_tag is None
 
 
 def test_the_stacks_own_subnets_must_be_given_when_an_approved_list_is_set():
     with pytest.raises(PreventionError, match="TargetSubnetIds"):
-        PreventionInputs.from_context({"approved_subnet_ids": [SUBNET_A]})
-    inputs = PreventionInputs.from_context({"approved_subnet_ids": [SUBNET_A]}, stack_subnet_ids=(SUBNET_B,))
+        PreventionInputs.from_context({"approved_subnet_ids": [SUBNET_A]}, region="us-east-1")
+    inputs = PreventionInputs.from_context(
+        {"approved_subnet_ids": [SUBNET_A]}, stack_subnet_ids=(SUBNET_B,), region="us-east-1"
+    )
     assert inputs.approved_subnet_ids == (SUBNET_A, SUBNET_B)
+    with pytest.raises(PreventionError, match="regional"):
+        PreventionInputs.from_context({"approved_subnet_ids": [SUBNET_A]}, stack_subnet_ids=(SUBNET_B,))
+
+
+def test_a_regional_policy_denies_only_in_its_region():
+    policy = generate(SCP, INPUTS["a region's policy"])
+    assert {s["Resource"] for s in policy.document["Statement"]} == {
+        "arn:aws:sagemaker:eu-west-1:123456789012:notebook-instance/*"
+    }
+    assert all(o.as_expected for o in prove(policy))  # the proof's requests are made in the policy's region
+    elsewhere = "arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/x"
+    layers = [[Policy(policy.document, "p", "scp")]]
+    assert authorize(layers, "sagemaker:CreateNotebookInstance", elsewhere, {}).decision is Decision.IMPLICIT_DENY
 
 
 @pytest.mark.parametrize(

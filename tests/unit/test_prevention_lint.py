@@ -21,6 +21,7 @@ VARIANTS = {
         exempt_role_arns=("arn:aws:iam::123456789012:role/BreakGlass", "arn:aws:iam::*:role/Admin*"),
     ),
     "root allowed, no exemption": PreventionInputs(root_access_disabled=False, exempt_principal_tag=None),
+    "one region": PreventionInputs(approved_subnet_ids=("subnet-0123456789abcdef0",), region="eu-west-1"),
 }
 
 

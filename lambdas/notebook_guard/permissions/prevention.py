@@ -87,6 +87,17 @@ class PreventionInputs:
     root_access_disabled: bool = True
     exempt_principal_tag: str | None = DEFAULT_EXEMPT_PRINCIPAL_TAG
     exempt_role_arns: tuple[str, ...] = ()
+    # Where the Denies apply: the notebook instances of this region (and account). Subnets are regional: a policy
+    # with approved subnets for one region must not deny the notebooks of another. None: every region.
+    region: str | None = None
+    partition: str = "aws"
+    account: str = "*"
+
+    @property
+    def resource(self) -> str:
+        if self.region is None:
+            return "*"
+        return f"arn:{self.partition}:sagemaker:{self.region}:{self.account}:notebook-instance/*"
 
     @classmethod
     def from_context(
@@ -95,6 +106,9 @@ class PreventionInputs:
         *,
         stack_subnet_ids: tuple[str, ...] = (),
         restrict_security_groups: bool = False,
+        region: str | None = None,
+        partition: str = "aws",
+        account: str = "*",
     ) -> PreventionInputs:
         """From the stack's settings (``cdk.json``'s context, or ``StackSettings.model_dump()``).
 
@@ -103,6 +117,7 @@ class PreventionInputs:
         be given then (the stack's ``TargetSubnetIds`` output), or the policy would deny notebook-guard's own
         recreated notebooks. ``restrict_security_groups``: also deny security groups outside
         ``target_security_group_ids`` (stricter than notebook-guard's evaluation, which does not judge them).
+        ``region``: where the Denies apply; needed with approved subnets (they are regional).
         """
         approved = subnet_ids(context.get("approved_subnet_ids"), "approved_subnet_ids")
         targets = subnet_ids(context.get("target_subnet_ids"), "target_subnet_ids")
@@ -114,6 +129,11 @@ class PreventionInputs:
                     "own recreated notebooks"
                 )
             approved = tuple(dict.fromkeys((*approved, *stack_subnet_ids)))
+        if approved and not region:
+            raise PreventionError(
+                "approved subnets are regional: give the region the policy is for (--region), or it would deny "
+                "the notebooks of every other region"
+            )
         groups = security_group_ids(context.get("target_security_group_ids"), "target_security_group_ids")
         if restrict_security_groups and not groups:
             raise PreventionError(
@@ -129,6 +149,9 @@ class PreventionInputs:
             root_access_disabled=root == "disabled",
             exempt_principal_tag=principal_tag(tag),
             exempt_role_arns=role_arns(context.get("prevention_exempt_role_arns")),
+            region=region or None,
+            partition=partition,
+            account=account,
         )
 
 
@@ -275,7 +298,13 @@ def statement(rule: Rule, inputs: PreventionInputs) -> dict:
     condition = json.loads(json.dumps(rule.condition))
     for operator, entries in exemption_condition(inputs).items():
         condition.setdefault(operator, {}).update(entries)  # same operator, different keys: all must hold
-    return {"Sid": rule.sid, "Effect": "Deny", "Action": rule.action, "Resource": "*", "Condition": condition}
+    return {
+        "Sid": rule.sid,
+        "Effect": "Deny",
+        "Action": rule.action,
+        "Resource": inputs.resource,
+        "Condition": condition,
+    }
 
 
 # A permissions boundary caps what identity policies grant: without an Allow, it allows nothing.
@@ -333,6 +362,10 @@ class PreventivePolicy:
             ]
         else:
             seen.append("principals it is not attached to (it grants nothing and is attached to no role by itself)")
+        if self.inputs.region is None:
+            seen.append("no region given: it applies to the notebooks of every region")
+        else:
+            seen.append(f"notebooks of other regions than {self.inputs.region} (one policy per region)")
         if not self.inputs.approved_subnet_ids:
             seen.append(
                 "which subnet: no approved_subnet_ids, so any subnet passes (as in notebook-guard's evaluation)"

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import textwrap
 from pathlib import Path
 from typing import TextIO
 
-from notebook_guard_local.commands.common import EXIT_OK, CommandError
+from notebook_guard_local.commands.common import EXIT_OK, CommandError, add_region_option
 
 NAME = "prevent"
 WIDTH = 100
@@ -44,7 +45,8 @@ examples:
 The settings it reads: approved_subnet_ids, target_subnet_ids, target_security_group_ids, root_access,
 prevention_exempt_principal_tag, prevention_exempt_role_arns (cdk.json's "context", or a JSON object of them).
 When approved_subnet_ids is set and the stack creates its own VPC, give that VPC's subnets (the stack's
-TargetSubnetIds output) with --stack-subnet-ids: the stack approves them too.
+TargetSubnetIds output) with --stack-subnet-ids: the stack approves them too. With a region (--region, else
+AWS_REGION or AWS_DEFAULT_REGION) the Denies apply to that region's notebooks only; approved subnets need one.
 
 exit codes: 0 policy printed (and, in table output, proven); 1 the proof found a request not denied as it
 should be; 2 bad settings or arguments, or a policy over AWS's size limit."""
@@ -61,6 +63,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--kind", choices=KINDS, required=True, help="which policy to print")
+    add_region_option(parser, top_level=False)
     parser.add_argument(
         "--settings",
         metavar="FILE",
@@ -105,9 +108,13 @@ def run_prevent(args: argparse.Namespace, stream: TextIO | None = None) -> int:
     stream = stream or sys.stdout
     context = load_context(args.settings)
     stack_subnets = tuple(s.strip() for s in (args.stack_subnet_ids or "").split(",") if s.strip())
+    region = getattr(args, "region", None) or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     try:
         inputs = PreventionInputs.from_context(
-            context, stack_subnet_ids=stack_subnets, restrict_security_groups=args.restrict_security_groups
+            context,
+            stack_subnet_ids=stack_subnets,
+            restrict_security_groups=args.restrict_security_groups,
+            region=region,
         )
         if stack_subnets:
             from notebook_guard.permissions.prevention import subnet_ids
