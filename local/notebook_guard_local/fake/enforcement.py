@@ -7,6 +7,10 @@ intake, the sweep and the CLI). Each call is mapped through ``notebook_guard.per
 makes (dependent actions included: CreateNotebookInstance in a subnet also needs ec2:CreateNetworkInterface on
 the subnet, its security groups and a network interface), and each check is evaluated against the role's
 policies as they are in moto's IAM backend, the same documents ``iam:SimulatePrincipalPolicy`` answers from.
+The context of a check holds what AWS would put there: the principal's ARN, account and tags
+(``aws:PrincipalTag/KEY``, from the role's tags), the requested region, the keys of the permission table, and for
+the call's own action the request's service keys (``permissions.request_context``: ``sagemaker:VpcSubnets``,
+``sagemaker:RootAccess``...), so a preventive policy conditioned on them is enforced as AWS would.
 
 How a refusal looks (AWS's message shape, ``... is not authorized to perform: ACTION on resource: ARN because no
 identity-based policy allows the ACTION action``):
