@@ -48,6 +48,9 @@ def test_the_built_in_story_plays_as_expected_and_exits_0(tmp_path, capsys):
     assert "VERDICT: all 6 notebooks as expected" in text
     # A notebook that needs the internet is blocked before anything is changed, and the demo says how to fix it.
     assert "nlp-lab: needs the internet; fix with a NAT, a CodeCommit mirror or a CodeArtifact index" in text
+    # The prevention scene: denied at the API by the policy, then the net for a principal outside its scope.
+    assert "what the data scientist sees: AccessDeniedException" in text
+    assert "PREVENTION: denied by the policy" in text
     assert "\033[" not in text  # no colour when the output is not a terminal
     # 100 columns, apart from the alert bodies (quoted as sent) and the report's path (the test's tmp_path).
     too_long = [line for line in text.splitlines() if len(line) > 100 and not line.startswith(("  | ", "Report "))]
@@ -61,13 +64,20 @@ def test_the_built_in_story_plays_as_expected_and_exits_0(tmp_path, capsys):
         "  Subject: [notebook-guard] gpu-research: root access disabled",
         "  Subject: [notebook-guard] nlp-lab: caught, remediation started",
         "  Subject: [notebook-guard] nlp-lab: remediation blocked, nothing changed",
+        # Its owner restarts legacy-etl: flagged, not deleted.
         "  Subject: [notebook-guard] legacy-etl: violates SageMaker.1, SageMaker.2, SageMaker.3",
+        # The prevention scene: a principal outside the policy's scope, caught by notebook-guard.
+        "  Subject: [notebook-guard] nightly-batch: caught, remediation started",
+        "  Subject: [notebook-guard] nightly-batch: remediated, now in the private subnet",
         "  Subject: [notebook-guard] vendor-poc: exempt, left alone",
         "  Subject: [notebook-guard] nlp-lab: violates SageMaker.1, SageMaker.2, SageMaker.3",
     ]
     assert "  | --- machine-readable ---" in text
 
     assert report["passed"] is True
+    assert report["prevention"]["passed"] is True
+    assert "DenyCreateNotebookWithoutVpcSubnets" in report["prevention"]["denied_by"]
+    assert report["prevention"]["message"].endswith("with an explicit deny in an identity-based policy")
     by_name = {n["name"]: n for n in report["notebooks"]}
     assert by_name["fraud-model"]["alerts"] == []
     # An exemption is announced once, the first time it is honoured.

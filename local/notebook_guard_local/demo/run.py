@@ -151,12 +151,19 @@ def play(
         for actor in actors:
             if actor.restarted:
                 player.restart(actor)
+        scene = None
+        if requests is None:  # the built-in story: the preventive policy, then what it cannot see
+            from notebook_guard_local.demo.prevention import play_prevention_scene
+
+            scene = play_prevention_scene(
+                simulation, printer.line, printer.trigger, player._seen_executions, event_action, sweep_action
+            )
         player.sweep()
         records = player.conclude()
         printer.table(records)
         simulated = simulation.clock.now
     wall = time.monotonic() - started
-    passed = printer.verdict(records, wall, simulated)
+    passed = printer.verdict(records, wall, simulated) and (scene is None or scene.passed)
     settings = {
         "event_action": event_action.value,
         "sweep_action": sweep_action.value,
@@ -164,6 +171,8 @@ def play(
         "network": network,
     }
     report = build_report(records, player.triggers, settings, passed)
+    if scene is not None:
+        report["prevention"] = scene.summary()
     if report_path:
         write_report(report_path, report)
         printer.line(f"Report written to {report_path}")
