@@ -119,6 +119,9 @@ class Decision:
     write: dict | None = None  # attribute values to write when GRANTED and the item must change
     attempts_in_window: int = 0
     taken_over_from: str | None = None  # the previous holder, when its execution had ended without releasing
+    # This notebook instance was alerted ``blocked`` within realert_seconds: its re-check will most likely be
+    # blocked again and that alert stands, so the trigger does not announce the re-check (nor owe it an alert).
+    blocked_recently: bool = False
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -187,6 +190,7 @@ def decide(
         "trigger": request.trigger,
         "action": action,
     }
+    blocked = record.blocked or {}
     return Decision(
         Verdict.GRANTED,
         action,
@@ -194,6 +198,8 @@ def decide(
         write=write,
         attempts_in_window=len(changing) + (action in CHANGING_ACTIONS),
         taken_over_from=taken_over,
+        blocked_recently=blocked.get("instance") == request.instance
+        and now - int(blocked.get("alerted_at", 0)) < limits.realert_seconds,
     )
 
 

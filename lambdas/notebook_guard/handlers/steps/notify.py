@@ -160,7 +160,7 @@ def handler(event: dict) -> dict:
     touched = bool(document.get("announced") or document.get("stopped"))
     alert_due = outcome not in RECORD_ONLY or touched
     suppressed = ""
-    if outcome == "blocked":
+    if outcome == "blocked" and not touched:  # an announced execution owes its closing alert, blocked or not
         alert_due, suppressed = blocked_verdict(document, settings)
     state = current_state(name, settings) if alert_due or outcome not in RECORD_ONLY else evaluation.get("status")
     summary = summary_of(outcome, document, state or "Gone")
