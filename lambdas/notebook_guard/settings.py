@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from notebook_guard.domain.evaluation import DEFAULT_EXEMPT_TAG, Policy
 from notebook_guard.domain.lease import Limits
 from notebook_guard.domain.models import Action, Trigger
+from notebook_guard.domain.preservation import bound_seconds
 from notebook_guard.domain.waits import WaitSchedule
 from notebook_guard.workflow_steps import EXECUTION_TIMEOUT_SECONDS
 
@@ -52,6 +53,13 @@ ENVIRONMENT = {
     "NG_WAIT_MAX_POLLS": "wait_max_polls",
     "NG_SNAPSHOT_PREFIX": "snapshot_prefix",
     "NG_STEP_ROLE_ARNS": "step_role_arns",
+    "NG_DATA_PRESERVATION": "data_preservation",
+    "NG_RESTORE_ORIGINAL_LIFECYCLE": "restore_original_lifecycle",
+    "NG_BACKUP_BUCKET": "backup_bucket",
+    "NG_BACKUP_KEY_ARN": "backup_key_arn",
+    "NG_BACKUP_PREFIX": "backup_prefix",
+    "NG_BACKUP_THROUGHPUT_MB_PER_SECOND": "backup_throughput_mb_per_second",
+    "NG_BACKUP_FIXED_SECONDS": "backup_fixed_seconds",
     "AWS_REGION": "region",
 }
 _LIST_FIELDS = {
@@ -118,6 +126,17 @@ class Settings(BaseModel):
     # The roles of the steps that act ("Stop=arn:aws:iam::123456789012:role/...,Delete=..."): the Preflight
     # simulates their policies against the concrete request before anything destructive.
     step_role_arns: tuple[str, ...] = ()
+    # Data preservation (domain.preservation): back up the storage volume before the recreate and restore it after.
+    data_preservation: str = Field(default="auto", pattern=r"^(auto|always|never)$")
+    # After the restore: stop the replacement, attach the notebook's own lifecycle configuration again, start it.
+    restore_original_lifecycle: bool = True
+    # The backup bucket (SSE-KMS with this key) and the key prefix of the backups in it.
+    backup_bucket: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+    backup_key_arn: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[\w-]+$")
+    backup_prefix: str = Field(default="backups", pattern=r"^[A-Za-z0-9_.-]{1,100}$")
+    # How long a copy of the volume may take: a fixed part plus the volume's size at this assumed throughput.
+    backup_throughput_mb_per_second: int = Field(default=25, ge=1, le=10000)
+    backup_fixed_seconds: int = Field(default=900, ge=60, le=86400)
 
     @field_validator("approved_subnet_ids", "target_subnet_ids")
     @classmethod
@@ -147,6 +166,11 @@ class Settings(BaseModel):
     def step_roles(self) -> dict[str, str]:
         """Step key -> the ARN of its role."""
         return dict(pair.split("=", 1) for pair in self.step_role_arns)
+
+    def backup_bound_seconds(self, volume_gb: int | None) -> int:
+        """How long the backup (or the restore) of a volume of this size may take before the workflow gives up."""
+        return bound_seconds(volume_gb, self.backup_throughput_mb_per_second, self.backup_fixed_seconds)
+
     @model_validator(mode="after")
     def _coordinated(self) -> Settings:
         if self.state_machine_arn and not self.coordination_table:

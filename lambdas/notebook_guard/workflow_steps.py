@@ -20,6 +20,8 @@ class Step:
     timeout_seconds: int
     # The AWS calls the step makes ("<botocore service id>:<Operation>"), each a row of permissions/table.py.
     calls: tuple[str, ...]
+    # The buckets its S3 calls touch: "snapshots" (notebook snapshots), "backups" (volume backups, SSE-KMS).
+    buckets: tuple[str, ...] = ("snapshots",)
 
 
 DESCRIBE = "sagemaker:DescribeNotebookInstance"
@@ -89,7 +91,8 @@ STEPS: tuple[Step, ...] = (
         "notebook_guard.handlers.steps.stop.handler",
         "Stop the notebook",
         30,
-        (DESCRIBE, "sagemaker:StopNotebookInstance"),
+        # ListTags: the replacement this execution created is recognised by its execution tag.
+        (DESCRIBE, LIST_TAGS, "sagemaker:StopNotebookInstance"),
     ),
     Step(
         "Delete",
@@ -110,6 +113,8 @@ STEPS: tuple[Step, ...] = (
             UPDATE_ITEM,
             "sagemaker:DeleteNotebookInstance",
         ),
+        # With data preservation it re-reads the backup's completion marker and manifest before deleting.
+        buckets=("snapshots", "backups"),
     ),
     Step(
         "Create",
@@ -140,6 +145,31 @@ STEPS: tuple[Step, ...] = (
         "Start the notebook again",
         30,
         (DESCRIBE, "sagemaker:StartNotebookInstance"),
+    ),
+    Step(
+        "Backup",
+        "notebook_guard.handlers.steps.backup.handler",
+        "Back up the notebook's storage volume and restore it: notebook-guard's lifecycle configurations, the notebook "
+        "role's access to its backup, the markers the scripts write",
+        60,
+        (
+            DESCRIBE,
+            LIST_TAGS,
+            LIFECYCLE,
+            "sagemaker:CreateNotebookInstanceLifecycleConfig",
+            "sagemaker:DeleteNotebookInstanceLifecycleConfig",
+            "sagemaker:UpdateNotebookInstance",
+            "kms:CreateGrant",
+            "kms:RetireGrant",
+            "s3:GetBucketPolicy",
+            "s3:PutBucketPolicy",
+            "s3:ListObjectsV2",
+            GET_OBJECT,
+            GET_ITEM,
+            UPDATE_ITEM,
+            PUT_ITEM,
+        ),
+        buckets=("snapshots", "backups"),
     ),
     Step(
         "Verify",

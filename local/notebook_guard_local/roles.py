@@ -72,6 +72,8 @@ def names_from_environment(
         approved_subnet_ids=_csv(environment.get("NG_APPROVED_SUBNET_IDS")),
         step_role_arns=step_role_arns
         or tuple(role_arn(step_role_name(s), account) for s in principals.SIMULATED_STEPS),
+        backup_bucket_arn=f"arn:aws:s3:::{environment.get('NG_BACKUP_BUCKET') or UNCONFIGURED}",
+        backup_key_arn=environment.get("NG_BACKUP_KEY_ARN") or f"arn:aws:kms:{region}:{account}:key/{UNCONFIGURED}",
     )
 
 

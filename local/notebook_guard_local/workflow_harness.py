@@ -161,6 +161,36 @@ class Harness:
         s3 = clients.client("s3", REGION)
         for item in s3.list_objects_v2(Bucket=self.world.bucket).get("Contents", []):
             s3.delete_object(Bucket=self.world.bucket, Key=item["Key"])
+        self.reset_backups()
+
+    def reset_backups(self) -> None:
+        """Empty the backup bucket, give it back the stack's policy, drop the grants on its key and the volumes."""
+        from moto.kms.models import kms_backends
+        from moto.s3.models import s3_backends
+
+        from notebook_guard_local.world import backup_bucket_policy
+
+        bucket = s3_backends[ACCOUNT]["aws"].buckets[self.world.backup_bucket]
+        bucket.keys.clear()
+        clients.client("s3", REGION).put_bucket_policy(
+            Bucket=self.world.backup_bucket, Policy=backup_bucket_policy(self.world.backup_bucket)
+        )
+        kms_backends[ACCOUNT][REGION].describe_key(self.world.backup_key_arn).grants.clear()
+        self.fake.lifecycle.reset()
+
+    def volume(self, name: str = "analysis"):
+        """The notebook's simulated storage volume (fake/lifecycle.py)."""
+        return self.fake.lifecycle.volume(name)
+
+    def backups(self, name: str = "analysis") -> dict[str, bytes]:
+        """Every object of the backup bucket under the notebook's backups (key -> bytes, current versions)."""
+        from moto.s3.models import s3_backends
+
+        bucket = s3_backends[ACCOUNT]["aws"].buckets[self.world.backup_bucket]
+        return {key: bucket.keys[key].value for key in bucket.keys if key.startswith(f"backups/{name}/")}
+
+    def bucket_policy(self) -> dict:
+        return json.loads(clients.client("s3", REGION).get_bucket_policy(Bucket=self.world.backup_bucket)["Policy"])
 
     def runner_executions(self) -> list[dict]:
         """Executions since the last reset (the state machine is shared by the module's tests)."""

@@ -2,7 +2,8 @@
 creates them), a public subnet with a NAT gateway and a private subnet routed through it (the "NAT'd" variant, for
 notebooks that need the internet), the notebooks' and the endpoints' security groups (TCP 443 from the first to the
 second, as the stack's), the VPC endpoints a notebook needs, the snapshot bucket (versioned), the audit table, the
-coordination table, the alert topic, the alert dead-letter queue and a notebook role.
+coordination table, the alert topic, the alert dead-letter queue, a notebook role, and the backup bucket of data
+preservation (SSE-KMS with its own key).
 
 Built through the ordinary AWS APIs, so it works against ``mock_aws`` and a moto server alike. Returns the
 ``NG_*`` environment the step Lambdas need (what the stack sets in AWS).
@@ -10,6 +11,7 @@ Built through the ordinary AWS APIs, so it works against ``mock_aws`` and a moto
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from notebook_guard.aws import clients
@@ -45,6 +47,9 @@ class World:
     nat_subnet_id: str = ""
     nat_gateway_id: str = ""
     endpoint_security_group_id: str = ""
+    # Data preservation: the backup bucket (versioned, SSE-KMS with its own key, TLS only) as the stack builds it.
+    backup_bucket: str = ""
+    backup_key_arn: str = ""
 
     def environment(self, **overrides: str) -> dict[str, str]:
         env = {
@@ -55,6 +60,8 @@ class World:
             "NG_ALERT_TOPIC_ARN": self.topic_arn,
             "NG_TARGET_SUBNET_IDS": self.private_subnet_id,
             "NG_TARGET_SECURITY_GROUP_IDS": self.security_group_id,
+            "NG_BACKUP_BUCKET": self.backup_bucket,
+            "NG_BACKUP_KEY_ARN": self.backup_key_arn,
             "AWS_REGION": self.region,
         }
         env.update(overrides)
@@ -133,6 +140,7 @@ def build_world(region: str = "us-east-1", bucket: str = "notebook-guard-snapsho
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
     # Versioned like the stack's: every reader asks for the version the workflow wrote.
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    backup_bucket, backup_key_arn = build_backup_bucket(f"{bucket}-backups"[:63], region)
     table = build_audit_table("notebook-guard-audit", region)
     coordination = build_coordination_table("notebook-guard-coordination", region)
     dead_letters = clients.client("sqs", region).create_queue(QueueName="notebook-guard-alert-dead-letters")["QueueUrl"]
@@ -160,7 +168,53 @@ def build_world(region: str = "us-east-1", bucket: str = "notebook-guard-snapsho
         nat_subnet_id=nat_private,
         nat_gateway_id=nat,
         endpoint_security_group_id=endpoint_group,
+        backup_bucket=backup_bucket,
+        backup_key_arn=backup_key_arn,
     )
+
+
+def backup_bucket_policy(bucket: str) -> str:
+    """What the stack's backup bucket policy holds before any execution adds its statements: nobody deletes a backup
+    (they expire by the bucket's lifecycle rule). The stack's TLS-only statement is left out here: moto evaluates
+    aws:SecureTransport as false for its in-process requests and would refuse every one of them."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "BackupsAreNeverDeleted",
+                    "Effect": "Deny",
+                    "Principal": {"AWS": "*"},
+                    "Action": ["s3:DeleteObject", "s3:DeleteObjectVersion"],
+                    "Resource": f"arn:aws:s3:::{bucket}/backups/*",
+                }
+            ],
+        }
+    )
+
+
+def build_backup_bucket(bucket: str, region: str) -> tuple[str, str]:
+    """The backup bucket: versioned, encrypted by default with a KMS key of its own (SSE-KMS), TLS only."""
+    key_arn = clients.client("kms", region).create_key(Description="notebook-guard backups")["KeyMetadata"]["Arn"]
+    s3 = clients.client("s3", region)
+    if region == "us-east-1":
+        s3.create_bucket(Bucket=bucket)
+    else:
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_encryption(
+        Bucket=bucket,
+        ServerSideEncryptionConfiguration={
+            "Rules": [
+                {
+                    "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_arn},
+                    "BucketKeyEnabled": True,
+                }
+            ]
+        },
+    )
+    s3.put_bucket_policy(Bucket=bucket, Policy=backup_bucket_policy(bucket))
+    return bucket, key_arn
 
 
 def build_audit_table(table: str, region: str) -> str:

@@ -64,9 +64,13 @@ def test_each_key_is_one_aws_lists_for_the_action_with_the_type_it_gives():
         assert rule.key in supported, f"{rule.key} is not a condition key of {rule.action}"
         assert types[rule.key] == ("ArrayOfString" if keys.is_multivalued(rule.key) else "String")
     for call, derived in keys.SUPPORTED.items():
-        action = privileges[call.split(":", 1)[1]]
+        prefix, operation = call.split(":", 1)
+        definition = next(s for s in parliament.iam_definition if s["prefix"] == prefix)
+        action = next(p for p in definition["privileges"] if p["privilege"] == operation)
         supported = {k for resource in action["resource_types"] for k in resource["condition_keys"]}
         assert set(derived) <= supported
+        types = {c["condition"]: c["type"] for c in definition["conditions"]}
+        assert all(types[k] == ("ArrayOfString" if keys.is_multivalued(k) else "String") for k in derived)
     # StartNotebookInstance has none of them: the policy cannot stop a non-compliant notebook from starting.
     start = privileges["StartNotebookInstance"]
     assert not {k for r in start["resource_types"] for k in r["condition_keys"]} & set(keys.SUPPORTED[keys.CREATE])

@@ -27,3 +27,25 @@ def key_state(key_id: str, region: str | None = None) -> str | None:
 def key_policy(key_arn: str, region: str | None = None) -> str:
     """The key's policy document (JSON text); the key is named by its ARN (GetKeyPolicy works in its own account)."""
     return client("kms", region).get_key_policy(KeyId=key_arn, PolicyName="default")["Policy"]
+
+
+def create_grant(
+    key_arn: str, grantee: str, operations: tuple[str, ...], retiring: str, name: str, region: str | None = None
+) -> str:
+    """CreateGrant; returns the grant id. ``name`` makes a retry with the same parameters return the same grant
+    (KMS API Reference, CreateGrant: Name)."""
+    response = client("kms", region).create_grant(
+        KeyId=key_arn, GranteePrincipal=grantee, Operations=list(operations), RetiringPrincipal=retiring, Name=name
+    )
+    return response["GrantId"]
+
+
+def retire_grant(key_arn: str, grant_id: str, region: str | None = None) -> bool:
+    """RetireGrant by its retiring principal; False when the grant is gone already."""
+    try:
+        client("kms", region).retire_grant(KeyId=key_arn, GrantId=grant_id)
+    except ClientError as error:
+        if error_code(error) == "NotFoundException":
+            return False
+        raise
+    return True

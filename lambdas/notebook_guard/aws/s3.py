@@ -37,8 +37,7 @@ def put_json(bucket: str, key: str, body: bytes, sha256: str, region: str | None
     return response.get("VersionId")
 
 
-def get_object(bucket: str, key: str, region: str | None = None, version_id: str | None = None) -> bytes | None:
-    """The object's bytes (of ``version_id`` when given), or None when it does not exist."""
+def _get(bucket: str, key: str, region: str | None, version_id: str | None) -> tuple[bytes, str | None] | None:
     request = {"Bucket": bucket, "Key": key}
     if version_id:
         request["VersionId"] = version_id
@@ -48,4 +47,39 @@ def get_object(bucket: str, key: str, region: str | None = None, version_id: str
         if error_code(error) in _NOT_FOUND:
             return None
         raise
-    return response["Body"].read()
+    return response["Body"].read(), response.get("VersionId")
+
+
+def get_object(bucket: str, key: str, region: str | None = None, version_id: str | None = None) -> bytes | None:
+    """The object's bytes (of ``version_id`` when given), or None when it does not exist."""
+    found = _get(bucket, key, region, version_id)
+    return found[0] if found else None
+
+
+def get_bucket_policy(bucket: str, region: str | None = None) -> str | None:
+    """The bucket policy's text, or None when the bucket has none."""
+    try:
+        return client("s3", region).get_bucket_policy(Bucket=bucket)["Policy"]
+    except ClientError as error:
+        if error_code(error) == "NoSuchBucketPolicy":
+            return None
+        raise
+
+
+def put_bucket_policy(bucket: str, policy: str, region: str | None = None) -> None:
+    client("s3", region).put_bucket_policy(Bucket=bucket, Policy=policy)
+
+
+def object_sizes(bucket: str, prefix: str, region: str | None = None) -> dict[str, int]:
+    """key -> size of every object under ``prefix`` (ListObjectsV2, page by page)."""
+    sizes: dict[str, int] = {}
+    paginator = client("s3", region).get_paginator("list_objects_v2")
+    for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+        for item in page.get("Contents", []):
+            sizes[item["Key"]] = item["Size"]
+    return sizes
+
+
+def get_latest(bucket: str, key: str, region: str | None = None) -> tuple[bytes, str | None] | None:
+    """(bytes, version id) of the object's current version, or None when it does not exist."""
+    return _get(bucket, key, region, None)

@@ -89,3 +89,33 @@ def create_notebook(request: dict, region: str | None = None) -> str:
 
 def disable_root_access(name: str, region: str | None = None) -> None:
     _sagemaker(region).update_notebook_instance(NotebookInstanceName=name, RootAccess="Disabled")
+
+
+def create_lifecycle_config(request: dict, region: str | None = None) -> bool:
+    """CreateNotebookInstanceLifecycleConfig; False when a configuration of that name already exists (a retry)."""
+    try:
+        _sagemaker(region).create_notebook_instance_lifecycle_config(**request)
+    except ClientError as error:
+        if error_code(error) == "ValidationException" and "already exists" in str(error).lower():
+            return False
+        raise
+    return True
+
+
+def delete_lifecycle_config(name: str, region: str | None = None) -> bool:
+    """DeleteNotebookInstanceLifecycleConfig; False when it does not exist (any more)."""
+    try:
+        _sagemaker(region).delete_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName=name)
+    except ClientError as error:
+        if is_record_not_found(error) or "does not exist" in str(error).lower():
+            return False
+        raise
+    return True
+
+
+def set_lifecycle_config(name: str, config_name: str | None, region: str | None = None) -> None:
+    """Attach ``config_name`` to a Stopped notebook, or (None) detach the one it has."""
+    if config_name:
+        _sagemaker(region).update_notebook_instance(NotebookInstanceName=name, LifecycleConfigName=config_name)
+    else:
+        _sagemaker(region).update_notebook_instance(NotebookInstanceName=name, DisassociateLifecycleConfig=True)

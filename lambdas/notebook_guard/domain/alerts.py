@@ -16,7 +16,9 @@ SCHEMA = "notebook-guard/alert"
 # (exempt, gone, compliant, duplicate); ``details`` may carry exemption_problem, differences, delivery.
 # 2.1: optional ``details`` keys internet (evidence and fixes), preflight_warnings, skipped_subnets, subnet_id,
 # create_attempts.
-SCHEMA_VERSION = "2.1"
+# 2.2: kind ``backup-failed`` (the storage volume could not be backed up: nothing deleted); optional ``details`` key
+# data (the volume's backup and restore: files, bytes, location, configuration put back).
+SCHEMA_VERSION = "2.2"
 SUBJECT_LIMIT = 99  # SNS rejects subjects of 100 characters or more
 JSON_MARKER = "--- machine-readable ---"
 
@@ -30,6 +32,7 @@ class AlertKind(StrEnum):
     BLOCKED = "blocked"  # preflight failed: nothing destructive was done
     STUCK = "stuck"  # a wait passed its bound
     FAILED = "failed"
+    BACKUP_FAILED = "backup-failed"  # the storage volume could not be backed up: nothing deleted
     # Closing alerts of an execution that ended without acting, and the first time an exemption is honoured.
     EXEMPT = "exempt"
     GONE = "gone"
@@ -46,6 +49,7 @@ _HEADLINES = {
     AlertKind.BLOCKED: "remediation blocked, nothing changed",
     AlertKind.STUCK: "remediation stuck, needs a person",
     AlertKind.FAILED: "remediation FAILED, read the restore steps",
+    AlertKind.BACKUP_FAILED: "data backup failed, nothing deleted",
     AlertKind.EXEMPT: "exempt, left alone",
     AlertKind.GONE: "no longer exists, nothing recreated",
     AlertKind.COMPLIANT: "compliant now, nothing done",

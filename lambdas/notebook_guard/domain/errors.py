@@ -48,3 +48,19 @@ class LeaseLost(WorkflowError):
 
 class InvalidExecutionInput(WorkflowError):
     """The execution input does not name a notebook or asks for an unknown action."""
+
+
+class BackupAccessBusy(WorkflowError):
+    """Another execution is changing the backup bucket's policy: the state machine retries in a moment."""
+
+
+class BackupNotReady(WorkflowError):
+    """The data backup cannot be prepared (no backup bucket or key configured, the notebook not Stopped...)."""
+
+
+class DataNotPreserved(WorkflowError):
+    """Data preservation applies and no verified backup of the storage volume exists: nothing may be deleted."""
+
+
+class ConfigurationNotRestored(WorkflowError):
+    """The notebook still carries notebook-guard's backup configuration instead of its own: not deleted as it is."""

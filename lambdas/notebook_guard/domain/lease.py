@@ -71,6 +71,10 @@ class LeaseRecord:
     delete_issued: str | None = None  # execution that called DeleteNotebookInstance under this lease
     delete_snapshot: dict | None = None  # the snapshot that execution verified right before deleting
     create_issued: str | None = None  # execution that called CreateNotebookInstance under this lease
+    # Data preservation, of the execution holding the lease: what it prepared (configurations, grant, prefix) and the
+    # backup it verified (the Delete step requires it when preservation applies).
+    backup: dict | None = None
+    backup_verified: dict | None = None
 
     @classmethod
     def from_item(cls, item: dict | None) -> LeaseRecord:
@@ -87,6 +91,8 @@ class LeaseRecord:
             delete_issued=item.get("delete_issued"),
             delete_snapshot=_json(item.get("delete_snapshot"), None),
             create_issued=item.get("create_issued"),
+            backup=_json(item.get("backup"), None),
+            backup_verified=_json(item.get("backup_verified"), None),
         )
 
     def active(self, now: int) -> bool:

@@ -252,18 +252,22 @@ def snapshot_problems(
     return problems
 
 
-def restore_hint(snapshot_uri: str | None, region: str, version_id: str | None = None) -> str | None:
+def restore_hint(
+    snapshot_uri: str | None, region: str, version_id: str | None = None, data_uri: str | None = None
+) -> str | None:
     """How a person restores the notebook from its snapshot, with and without our CLI.
 
     The version id pins the object the workflow verified; the audit table's ``snapshot`` record of the execution
-    holds the same ``create_request``, should the object itself be gone.
+    holds the same ``create_request``, should the object itself be gone. ``data_uri``: the verified backup of the
+    storage volume, which ``--data`` brings back into the notebook.
     """
     if not snapshot_uri:
         return None
     version = f" --version-id {version_id}" if version_id else ""
+    data = f" --data {data_uri}" if data_uri else ""
     bucket, _, key = snapshot_uri.removeprefix("s3://").partition("/")
     return (
-        f"notebook-guard restore {snapshot_uri}{version}   "
+        f"notebook-guard restore {snapshot_uri}{version}{data}   "
         f"(or: aws s3api get-object --bucket {bucket} --key {key}{version} snapshot.json && "
         f"jq .create_request snapshot.json > create.json && "
         f"aws sagemaker create-notebook-instance --region {region} --cli-input-json file://create.json; "

@@ -7,7 +7,7 @@ execution input can override it (zero waits in tests and the demo).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 # Poll targets: what the loop waits for. Each target has its own loop in the ASL file.
 STABLE = "stable"  # any state a call can start from: InService, Stopped, Failed
@@ -16,6 +16,9 @@ GONE = "gone"
 IN_SERVICE = "in-service"
 UPDATED = "updated"  # Updating -> Stopped
 RUNNING = "running"  # Pending -> InService after a Start
+# Markers the lifecycle scripts write in the backup bucket (``judge_marker``), not notebook states.
+BACKED_UP = "backed-up"  # complete.json (or failed.json) of the backup
+RESTORED = "restored"  # restored.json (or restore-failed.json) of the restore
 
 _DONE = {
     STABLE: {"InService", "Stopped", "Failed"},
@@ -31,6 +34,7 @@ _DEAD_END = {
     UPDATED: {"Failed"},
 }
 TARGETS = (STABLE, STOPPED, GONE, IN_SERVICE, UPDATED, RUNNING)
+MARKER_TARGETS = (BACKED_UP, RESTORED)
 
 
 # Polls of a loop that never waits (first_seconds 0: tests and the demo's instant runs) when none is given.
@@ -95,9 +99,13 @@ class Poll:
     stuck: bool  # the bound is passed
     next_wait: int
     failure_reason: str | None = None
+    data: dict | None = None  # a marker wait's findings (what was verified), when it has any
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        found = asdict(self)
+        if found["data"] is None:
+            del found["data"]
+        return found
 
 
 def judge(
@@ -133,6 +141,42 @@ def judge(
         stuck=stuck,
         next_wait=0 if done or failed or stuck else next_wait,
         failure_reason=failure_reason if failed else None,
+    )
+
+
+def judge_marker(
+    until: str,
+    state: str,
+    previous: dict | None,
+    schedule: WaitSchedule,
+    bound_seconds: int,
+    failure_reason: str | None = None,
+    data: dict | None = None,
+) -> Poll:
+    """The next move of a marker wait: ``state`` is ``done`` (the marker is there and verified), ``failed`` (a
+    failure marker, or the work can no longer finish), or anything else (still running: ``missing``, ``started``).
+    The bound is the wait's own (derived from the volume's size), not the notebook waits' bound."""
+    if until not in MARKER_TARGETS:
+        raise ValueError(f"unknown marker target {until!r}")
+    bounded = replace(schedule, bound_seconds=bound_seconds)
+    same_loop = bool(previous) and previous.get("until") == until
+    count = (previous.get("count", 0) if same_loop else 0) + 1
+    waited = previous.get("waited", 0) if same_loop else 0
+    done, failed = state == "done", state == "failed"
+    next_wait = bounded.interval(count)
+    stuck = not done and not failed and (count >= bounded.poll_cap or waited + next_wait > bounded.bound_seconds)
+    active = not (done or failed or stuck)
+    return Poll(
+        until=until,
+        state=state,
+        count=count,
+        waited=waited + (next_wait if active else 0),
+        done=done,
+        failed=failed,
+        stuck=stuck,
+        next_wait=next_wait if active else 0,
+        failure_reason=failure_reason if failed else None,
+        data=data,
     )
 
 

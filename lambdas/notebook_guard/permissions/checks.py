@@ -44,6 +44,7 @@ class Facts:
     key: str | None = None
     object_missing: bool = False
     object_version: bool = False
+    data_key_arn: str | None = None  # the KMS key of an SSE-KMS object (the backup bucket's), or of a grant
     table: str | None = None
     queue_arn: str | None = None
     execution_arn: str | None = None
@@ -71,6 +72,7 @@ class Facts:
             table.ENCRYPTED_TOPIC: bool(self.topic_key_arn),
             table.MISSING_OBJECT: self.object_missing,
             table.OBJECT_VERSION: self.object_version,
+            table.ENCRYPTED_OBJECT: bool(self.data_key_arn),
         }
         return present[feature]
 
@@ -86,8 +88,12 @@ def resources(need: table.Need, facts: Facts) -> list[str]:
     if kind == "notebook-instance":
         # SageMaker builds the ARN from the name lower-cased.
         return [facts.arn(kind, (facts.notebook or "<unknown notebook>").lower())]
-    if kind == "notebook-instance-lifecycle-config":
+    if kind in ("notebook-instance-lifecycle-config", "our-lifecycle-config"):
         return [facts.arn(kind, facts.lifecycle_config or "<unknown>")]
+    if kind == "policy-bucket":
+        return [facts.arn("bucket", facts.bucket or "<unknown>")]
+    if kind == "data-key":
+        return _one(facts.data_key_arn, "key")
     if kind == "code-repository":
         return [facts.arn(kind, facts.code_repository or "<unknown>")]
     if kind == "role":

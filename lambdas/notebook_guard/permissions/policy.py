@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from notebook_guard.domain.preservation import CONFIG_PREFIXES, GRANT_OPERATIONS
 from notebook_guard.permissions import table
 from notebook_guard.permissions.principals import Principal
 
@@ -48,6 +49,8 @@ class Names:
     approved_subnet_ids: tuple[str, ...] = ()
     passrole_role_pattern: str = "*"
     step_role_arns: tuple[str, ...] = ()  # the roles the Preflight simulates
+    backup_bucket_arn: str | None = None  # the notebooks' volume backups (data preservation)
+    backup_key_arn: str | None = None  # the KMS key the backup bucket encrypts with
 
     def arn(self, kind: str, name: str) -> str:
         return table.ARN_TEMPLATES[kind].format(
@@ -88,19 +91,36 @@ _REASONS = {
     "region.",
     "secret": "A private Git repository's secret is named by the notebook's code repository; scoped to secrets of "
     "this account and region.",
-    "object": "Snapshot object keys are per notebook and execution; scoped to the snapshot bucket's objects.",
+    "object": "Snapshot and backup object keys are per notebook and execution; scoped to the snapshot bucket's "
+    "objects and the backup bucket's backups.",
     "bucket": "The operator names the snapshot bucket on the command line.",
+    "our-lifecycle-config": "Lifecycle configurations named per execution; scoped to notebook-guard's own name "
+    "prefixes (ng-backup-*, ng-restore-*) in this account and region: the workflow cannot create or delete a "
+    "customer's configuration.",
+    "step-role": "The Preflight simulates the steps' roles and the notebook's execution role (whose access to its "
+    "backup it proves); scoped to the step roles and the roles matching passrole_role_pattern.",
     "execution": "Execution names are unique per attempt and chosen at run time; read-only DescribeExecution is "
     "scoped to the executions of the remediation state machine.",
 }
 # Conditions the stack puts on an action, and the context keys AWS sends that they test.
+# Keyed by (action, resource kind): the same action may be granted under different conditions for different
+# resources (kms:CreateGrant through SageMaker on a notebook's key; directly, to the notebook's role, on the backup
+# key).
 CONDITIONS = {
-    "iam:PassRole": lambda names: {"StringEquals": {"iam:PassedToService": table.SAGEMAKER}},
-    "kms:CreateGrant": lambda names: {
+    ("iam:PassRole", "role"): lambda names: {"StringEquals": {"iam:PassedToService": table.SAGEMAKER}},
+    ("kms:CreateGrant", "key"): lambda names: {
         "StringEquals": {"kms:ViaService": f"sagemaker.{names.region}.amazonaws.com"},
         "Bool": {"kms:GrantIsForAWSResource": "true"},
     },
+    ("kms:CreateGrant", "data-key"): lambda names: {
+        "ForAllValues:StringEquals": {"kms:GrantOperations": list(GRANT_OPERATIONS)},
+        "StringLike": {"kms:GranteePrincipal": names.arn("role", names.passrole_role_pattern)},
+    },
+    ("kms:Decrypt", "data-key"): lambda names: {
+        "StringEquals": {"kms:ViaService": f"s3.{names.region}.amazonaws.com"}
+    },
 }
+
 _ACTION_WILDCARDS = {
     "kms:GenerateDataKey*": "GenerateDataKey and GenerateDataKeyWithoutPlaintext on the alert topic's key, which "
     "SNS needs to publish to an encrypted topic."
@@ -122,6 +142,15 @@ def _subnets_for_start(names: Names) -> list[str]:
         return [names.arn("subnet", "*")]
     ids = dict.fromkeys((*names.approved_subnet_ids, *names.target_subnet_ids))
     return [names.arn("subnet", i) for i in ids]
+
+
+_OBJECTS = {"snapshots": "/*", "backups": "/*"}
+
+
+def _bucket(names: Names, principal: Principal, call: str, bucket: str) -> str:
+    if bucket == "backups":
+        return _required(names.backup_bucket_arn, principal, call, "backup bucket")
+    return _required(names.snapshot_bucket_arn, principal, call, "snapshot bucket")
 
 
 def resources_of(need: table.Need, call: str, principal: Principal, names: Names) -> list[str]:
@@ -148,9 +177,17 @@ def resources_of(need: table.Need, call: str, principal: Principal, names: Names
         ids = _required(names.target_security_group_ids, principal, call, "target security groups")
         return [names.arn("security-group", i) for i in ids]
     if kind == "bucket":
-        return [_required(names.snapshot_bucket_arn, principal, call, "snapshot bucket")]
+        return [_bucket(names, principal, call, bucket) for bucket in principal.buckets]
     if kind == "object":
-        return [_required(names.snapshot_bucket_arn, principal, call, "snapshot bucket") + "/*"]
+        return [_bucket(names, principal, call, bucket) + _OBJECTS[bucket] for bucket in principal.buckets]
+    if kind == "policy-bucket":
+        return [_bucket(names, principal, call, "backups")]
+    if kind == "data-key":
+        if "backups" not in principal.buckets:
+            return []
+        return [_required(names.backup_key_arn, principal, call, "backup bucket's key")]
+    if kind == "our-lifecycle-config":
+        return [names.arn(kind, f"{prefix}*") for prefix in CONFIG_PREFIXES]
     if kind == "table":
         return [_required(names.audit_table_arn, principal, call, "audit table")]
     if kind == "coordination-table":
@@ -166,7 +203,8 @@ def resources_of(need: table.Need, call: str, principal: Principal, names: Names
     if kind == "state-machine":
         return [_required(names.state_machine_arn, principal, call, "state machine")]
     if kind == "step-role":
-        return list(_required(names.step_role_arns, principal, call, "step roles"))
+        roles = list(_required(names.step_role_arns, principal, call, "step roles"))
+        return [*roles, names.arn("role", names.passrole_role_pattern)]
     raise ValueError(f"unknown resource kind {kind!r}")
 
 
@@ -179,7 +217,8 @@ def render(principal: Principal, names: Names) -> Policy:
             if need.when in table.NEVER:
                 continue
             resources = resources_of(need, call, principal, names)
-            condition = json.dumps(CONDITIONS[need.action](names) if need.action in CONDITIONS else {}, sort_keys=True)
+            conditional = CONDITIONS.get((need.action, need.resource))
+            condition = json.dumps(conditional(names) if conditional else {}, sort_keys=True)
             granted = by_action.setdefault((need.action, condition), [])
             granted += [r for r in resources if r not in granted]
             for resource in resources:

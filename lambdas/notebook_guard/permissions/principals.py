@@ -34,6 +34,8 @@ class Principal:
     calls: tuple[str, ...]
     network: str = "target"  # "target" | "any": where it creates or starts notebooks
     description: str = ""
+    # The buckets its S3 calls touch: "snapshots" (notebook snapshots), "backups" (volume backups, SSE-KMS).
+    buckets: tuple[str, ...] = ("snapshots",)
 
 
 # Both start workflows under the notebook's lease (the coordination table; DescribeExecution tells whether a holder
@@ -82,11 +84,11 @@ DETECTION = (INTAKE, SWEEP)
 CLI = (CLI_AUDIT, CLI_PLAN, CLI_RESTORE)
 
 # The steps whose roles the Preflight proves, before anything destructive, by simulating their policies.
-SIMULATED_STEPS = ("Stop", "Delete", "Create", "Discard", "Update", "Start")
+SIMULATED_STEPS = ("Stop", "Delete", "Create", "Discard", "Update", "Start", "Backup")
 
 
 def step_principals() -> tuple[Principal, ...]:
-    return tuple(Principal(s.key, s.calls, description=s.description) for s in STEPS)
+    return tuple(Principal(s.key, s.calls, description=s.description, buckets=s.buckets) for s in STEPS)
 
 
 def all_principals() -> tuple[Principal, ...]:

@@ -28,6 +28,7 @@ from collections.abc import Mapping
 
 CREATE = "sagemaker:CreateNotebookInstance"
 UPDATE = "sagemaker:UpdateNotebookInstance"
+CREATE_GRANT = "kms:CreateGrant"
 
 VPC_SUBNETS = "sagemaker:VpcSubnets"
 VPC_SECURITY_GROUP_IDS = "sagemaker:VpcSecurityGroupIds"
@@ -36,15 +37,20 @@ ROOT_ACCESS = "sagemaker:RootAccess"
 INSTANCE_TYPES = "sagemaker:InstanceTypes"
 TAG_KEYS = "aws:TagKeys"
 REQUEST_TAG = "aws:RequestTag/"
+# KMS CreateGrant (Service Authorization Reference for AWS KMS): kms:GrantOperations (ArrayOfString),
+# kms:GranteePrincipal (String), from the request's Operations and GranteePrincipal.
+GRANT_OPERATIONS = "kms:GrantOperations"
+GRANTEE_PRINCIPAL = "kms:GranteePrincipal"
 
 # Keys whose SAR type is ArrayOfString: their value is a list even with one element, and a Deny on them needs
 # a set operator (ForAnyValue:/ForAllValues:).
-MULTIVALUED = frozenset({VPC_SUBNETS, VPC_SECURITY_GROUP_IDS, INSTANCE_TYPES, TAG_KEYS})
+MULTIVALUED = frozenset({VPC_SUBNETS, VPC_SECURITY_GROUP_IDS, INSTANCE_TYPES, TAG_KEYS, GRANT_OPERATIONS})
 
 # Call -> the keys the SAR lists for its action that this module derives.
 SUPPORTED = {
     CREATE: (VPC_SUBNETS, VPC_SECURITY_GROUP_IDS, DIRECT_INTERNET_ACCESS, ROOT_ACCESS, INSTANCE_TYPES, TAG_KEYS),
     UPDATE: (ROOT_ACCESS, INSTANCE_TYPES),
+    CREATE_GRANT: (GRANT_OPERATIONS, GRANTEE_PRINCIPAL),
 }
 
 
@@ -57,6 +63,12 @@ def request_context(call: str, params: Mapping) -> dict[str, str | tuple[str, ..
     multivalued key, a string otherwise. Calls without such keys: empty."""
     context: dict[str, str | tuple[str, ...]] = {}
     if call not in SUPPORTED:
+        return context
+    if call == CREATE_GRANT:
+        if params.get("Operations"):
+            context[GRANT_OPERATIONS] = tuple(str(o) for o in params["Operations"])
+        if params.get("GranteePrincipal"):
+            context[GRANTEE_PRINCIPAL] = str(params["GranteePrincipal"])
         return context
     if call == CREATE:
         if params.get("SubnetId"):

@@ -70,6 +70,30 @@ KMS_GET_KEY_POLICY = Source(
     "AWS KMS API Reference: GetKeyPolicy",
     "https://docs.aws.amazon.com/kms/latest/APIReference/API_GetKeyPolicy.html",
 )
+S3_LIST_OBJECTS_V2 = Source(
+    "Amazon S3 API Reference: ListObjectsV2 (Permissions)",
+    "https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html",
+)
+S3_GET_BUCKET_POLICY = Source(
+    "Amazon S3 API Reference: GetBucketPolicy (Permissions)",
+    "https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketPolicy.html",
+)
+S3_PUT_BUCKET_POLICY = Source(
+    "Amazon S3 API Reference: PutBucketPolicy (Permissions)",
+    "https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketPolicy.html",
+)
+S3_SSE_KMS = Source(
+    "Amazon S3 User Guide: Using server-side encryption with AWS KMS keys (SSE-KMS), permissions",
+    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html",
+)
+KMS_CREATE_GRANT = Source(
+    "AWS KMS API Reference: CreateGrant",
+    "https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateGrant.html",
+)
+KMS_RETIRE_GRANT = Source(
+    "AWS KMS Developer Guide: Retiring and revoking grants",
+    "https://docs.aws.amazon.com/kms/latest/developerguide/grant-delete.html",
+)
 IAM_SIMULATE = Source(
     "IAM API Reference: SimulatePrincipalPolicy",
     "https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html",
@@ -84,6 +108,7 @@ TAGS = "tags"  # the request carries Tags
 ENCRYPTED_TOPIC = "encrypted-topic"  # the topic is encrypted with a customer managed KMS key
 MISSING_OBJECT = "missing-object"  # the object may be missing and the caller must see 404, not 403
 OBJECT_VERSION = "object-version"  # the request names an object version (VersionId)
+ENCRYPTED_OBJECT = "kms-object"  # the object is encrypted with the backup bucket's KMS key (SSE-KMS)
 FEATURES = {
     VPC: "the notebook is, or is to be, in a subnet of your VPC (SubnetId)",
     VPC_ACCELERATOR: "in a VPC with an Elastic Inference accelerator (never: notebook-guard drops AcceleratorTypes)",
@@ -93,6 +118,7 @@ FEATURES = {
     ENCRYPTED_TOPIC: "the alert topic is encrypted with a customer managed KMS key",
     MISSING_OBJECT: "a missing object must read as 404 NoSuchKey (without it S3 answers 403 AccessDenied)",
     OBJECT_VERSION: "the request reads a particular version of the object (VersionId)",
+    ENCRYPTED_OBJECT: "the object is encrypted with a KMS key (SSE-KMS: the backup bucket's)",
 }
 NEVER = frozenset({VPC_ACCELERATOR})  # features no request of this project has
 
@@ -101,12 +127,15 @@ PASSED_TO_SAGEMAKER = (("iam:PassedToService", SAGEMAKER),)
 VIA_SAGEMAKER = (("kms:ViaService", "sagemaker.{region}.amazonaws.com"),)
 GRANT_VIA_SAGEMAKER = (*VIA_SAGEMAKER, ("kms:GrantIsForAWSResource", "true"))
 VIA_SNS = (("kms:ViaService", "sns.{region}.amazonaws.com"),)
+VIA_S3 = (("kms:ViaService", "s3.{region}.amazonaws.com"),)
 
 # Resource kinds -> ARN template; ``{name}`` is the resource's own part.
 ARN_TEMPLATES = {
     "notebook-instance": "arn:{partition}:sagemaker:{region}:{account}:notebook-instance/{name}",
     "notebook-instance-lifecycle-config": "arn:{partition}:sagemaker:{region}:{account}:"
     "notebook-instance-lifecycle-config/{name}",
+    # notebook-guard's own lifecycle configurations (ng-backup-*, ng-restore-*): the only ones it creates or deletes.
+    "our-lifecycle-config": "arn:{partition}:sagemaker:{region}:{account}:notebook-instance-lifecycle-config/{name}",
     "code-repository": "arn:{partition}:sagemaker:{region}:{account}:code-repository/{name}",
     "role": "arn:{partition}:iam::{account}:role/{name}",
     "key": "arn:{partition}:kms:{region}:{account}:key/{name}",
@@ -124,6 +153,9 @@ ARN_TEMPLATES = {
     "topic-key": "arn:{partition}:kms:{region}:{account}:key/{name}",
     "state-machine": "arn:{partition}:states:{region}:{account}:stateMachine:{name}",
     "step-role": "arn:{partition}:iam::{account}:role/{name}",
+    # The backup bucket (its policy), the KMS key its objects are encrypted with.
+    "policy-bucket": "arn:{partition}:s3:::{name}",
+    "data-key": "arn:{partition}:kms:{region}:{account}:key/{name}",
     "*": "*",
 }
 
@@ -234,6 +266,20 @@ APIS: tuple[Api, ...] = (
     ),
     Api("sagemaker:UpdateNotebookInstance", (_notebook("UpdateNotebookInstance"), *_PASS_ROLE), SAGEMAKER_API),
     Api(
+        "sagemaker:CreateNotebookInstanceLifecycleConfig",
+        (Need("sagemaker:CreateNotebookInstanceLifecycleConfig", "our-lifecycle-config"),),
+        SAR_SAGEMAKER,
+        "Resource type notebook-instance-lifecycle-config; granted on notebook-guard's name prefixes (ng-backup-*, "
+        "ng-restore-*) only, so the workflow cannot create or delete a customer's configuration.",
+    ),
+    Api(
+        "sagemaker:DeleteNotebookInstanceLifecycleConfig",
+        (Need("sagemaker:DeleteNotebookInstanceLifecycleConfig", "our-lifecycle-config"),),
+        SAR_SAGEMAKER,
+        "Resource type notebook-instance-lifecycle-config; granted on notebook-guard's name prefixes (ng-backup-*, "
+        "ng-restore-*) only.",
+    ),
+    Api(
         "s3:PutObject",
         (Need("s3:PutObject", "object"),),
         S3_PUT_OBJECT,
@@ -245,10 +291,25 @@ APIS: tuple[Api, ...] = (
             Need("s3:GetObject", "object"),
             Need("s3:GetObjectVersion", "object", OBJECT_VERSION),
             Need("s3:ListBucket", "bucket", MISSING_OBJECT),
+            Need("kms:Decrypt", "data-key", ENCRYPTED_OBJECT, VIA_S3),
         ),
         S3_GET_OBJECT,
         "Without s3:ListBucket a missing object is 403 AccessDenied, not 404 NoSuchKey; a request with a VersionId "
-        "needs s3:GetObjectVersion.",
+        "needs s3:GetObjectVersion; an SSE-KMS object needs kms:Decrypt on its key (Amazon S3 User Guide, "
+        "SSE-KMS permissions).",
+    ),
+    Api(
+        "s3:ListObjectsV2",
+        (Need("s3:ListBucket", "bucket"),),
+        S3_LIST_OBJECTS_V2,
+        "The action is s3:ListBucket on the bucket; the backup's verification lists one execution's prefix.",
+    ),
+    Api("s3:GetBucketPolicy", (Need("s3:GetBucketPolicy", "policy-bucket"),), S3_GET_BUCKET_POLICY),
+    Api(
+        "s3:PutBucketPolicy",
+        (Need("s3:PutBucketPolicy", "policy-bucket"),),
+        S3_PUT_BUCKET_POLICY,
+        "Only on the backup bucket: it adds and removes one execution's statements for the notebook's role.",
     ),
     # The audit table is only written with PutItem (append-only); the coordination table only read by key and
     # updated conditionally: each operation names the one table it is used on.
@@ -302,6 +363,20 @@ APIS: tuple[Api, ...] = (
         "On exactly the step roles the Preflight simulates.",
     ),
     Api("kms:DescribeKey", (Need("kms:DescribeKey", "key"),), SAR_KMS),
+    Api(
+        "kms:CreateGrant",
+        (Need("kms:CreateGrant", "data-key"),),
+        KMS_CREATE_GRANT,
+        "A grant on the backup key to the notebook's execution role for one execution, only for GenerateDataKey and "
+        "Decrypt (kms:GrantOperations) and only to roles the workflow may pass (kms:GranteePrincipal).",
+    ),
+    Api(
+        "kms:RetireGrant",
+        (),
+        KMS_RETIRE_GRANT,
+        "No IAM action: the grant names its retiring principal (the Backup step's role), which may retire it "
+        "without kms:RetireGrant; AWS documents that this permission alone does not allow retiring a grant.",
+    ),
     Api(
         "kms:GetKeyPolicy",
         (Need("kms:GetKeyPolicy", "key"),),

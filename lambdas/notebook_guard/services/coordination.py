@@ -15,7 +15,11 @@ from notebook_guard.aws import dynamodb, stepfunctions
 from notebook_guard.domain.errors import LeaseLost
 from notebook_guard.domain.lease import Decision, LeaseRecord, Release, Request, Verdict, decide, release_values
 from notebook_guard.settings import Settings
-from notebook_guard.workflow_steps import COORDINATION_PARTITION_KEY, COORDINATION_SORT_KEY
+from notebook_guard.workflow_steps import (
+    COORDINATION_PARTITION_KEY,
+    COORDINATION_SORT_KEY,
+    COORDINATION_TTL_ATTRIBUTE,
+)
 
 LEASE = "lease"
 EXEMPTION = "exemption"
@@ -62,7 +66,7 @@ class Coordinator:
                 notebook_key(notebook_arn, LEASE),
                 set_values=decision.write,
                 # A new holder starts clean: the previous holder's delete/create marks are not its own.
-                remove=("delete_issued", "delete_snapshot", "create_issued"),
+                remove=("delete_issued", "delete_snapshot", "create_issued", "backup", "backup_verified"),
                 condition="attribute_not_exists(#pk) OR #version = :read",
                 condition_values={":read": record.version},
                 region=self.settings.region,
@@ -102,6 +106,29 @@ class Coordinator:
             set_values=values,
             condition="#holder = :holder AND #held = :held",
             condition_values={":holder": holder, ":held": True},
+            region=self.settings.region,
+        )
+
+    def lock(self, name: str, holder: str, seconds: int) -> bool:
+        """Take a short lock (``name``) for ``holder``; False while another holder's has not expired."""
+        now = self.now()
+        return dynamodb.update_item(
+            self.table,
+            {COORDINATION_PARTITION_KEY: f"lock#{name}", COORDINATION_SORT_KEY: "lock"},
+            set_values={"holder": holder, COORDINATION_TTL_ATTRIBUTE: now + seconds},
+            condition="attribute_not_exists(#holder) OR #holder = :holder OR #expires_at < :now",
+            condition_values={":holder": holder, ":now": now},
+            region=self.settings.region,
+        )
+
+    def unlock(self, name: str, holder: str) -> None:
+        """Release the lock if ``holder`` holds it (expired: it is anybody's anyway)."""
+        dynamodb.update_item(
+            self.table,
+            {COORDINATION_PARTITION_KEY: f"lock#{name}", COORDINATION_SORT_KEY: "lock"},
+            set_values={COORDINATION_TTL_ATTRIBUTE: 0},
+            condition="#holder = :holder",
+            condition_values={":holder": holder},
             region=self.settings.region,
         )
 

@@ -243,6 +243,13 @@ class Enforcement:
             action = f"{IAM_PREFIX.get(service, service)}:{operation}"
             checks = [Check(call, action, "*")]
         tags = principal_tags(principal, self.account) if layers else {}
+        if call == "kms:RetireGrant":
+            refusal = self.retire_refusal(params, region, role_arn)
+            if refusal:
+                with self._lock:
+                    self.denials.append(Denial(principal, Check(call, "kms:RetireGrant", "*"), Decision.IMPLICIT_DENY))
+                request.notebook_guard_fault = True
+                return denied_response(request.url, service, refusal)
         for check in checks:
             result = (
                 authorize(layers[1], check.action, check.resource, self.context(role_arn, region, check, tags))
@@ -279,6 +286,26 @@ class Enforcement:
                 for key, values in check.context.items()
             },
         }
+
+    def retire_refusal(self, params: dict, region: str, role_arn: str) -> str | None:
+        """KMS lets the grant decide who retires it: its retiring principal, its grantee when the grant includes
+        RetireGrant, or the account (AWS KMS Developer Guide, "Retiring and revoking grants"); kms:RetireGrant in a
+        policy does not allow it. Anyone else: AccessDeniedException (message shape UNCONFIRMED)."""
+        from moto.kms.models import kms_backends
+
+        try:
+            key = kms_backends[self.account][region].describe_key(params.get("KeyId") or "")
+        except Exception:  # NotFoundException: KMS answers that itself
+            return None
+        grant = key.grants.get(params.get("GrantId") or "")
+        if grant is None:
+            return None
+        if grant.retiring_principal == role_arn or (
+            grant.grantee_principal == role_arn and "RetireGrant" in (grant.operations or [])
+        ):
+            return None
+        caller = f"arn:aws:sts::{self.account}:assumed-role/{role_arn.rsplit('/', 1)[-1]}/session"
+        return f"User: {caller} is not authorized to perform: kms:RetireGrant on resource: {key.arn}"
 
     # What a request touches ---------------------------------------------------------------------------------
     def facts(self, call: str, params: dict, region: str) -> Facts:

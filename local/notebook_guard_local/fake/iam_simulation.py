@@ -3,7 +3,8 @@
 Answered with AWS's documented request and response shape (IAM API Reference, SimulatePrincipalPolicy:
 PolicySourceArn, ActionNames, ResourceArns, ContextEntries -> EvaluationResults with EvalActionName,
 EvalResourceName, EvalDecision ``allowed`` / ``explicitDeny`` / ``implicitDeny``, MatchedStatements,
-MissingContextValues), one result per action and resource, evaluated by ``iam_policy`` over the principal's
+MissingContextValues), one result per action and resource (with ``ResourcePolicy``: the single-account evaluation of
+identity, permissions boundary and that resource policy), evaluated by ``iam_policy`` over the principal's
 policies as moto holds them (inline, attached managed, permissions boundary): the same documents the
 enforcement checks every call against. Only roles are simulated (what the workflow simulates).
 """
@@ -16,6 +17,7 @@ from moto.core.responses import ActionResult
 from moto.iam.exceptions import NotFoundException
 from moto.iam.responses import IamResponse
 
+from notebook_guard_local.fake.access import decide, resource_policy_of
 from notebook_guard_local.fake.iam_policy import authorize
 
 CONTEXT_TYPES_LIST = {"stringList", "numericList", "booleanList", "ipList", "dateList", "binaryList"}
@@ -43,10 +45,16 @@ def simulate(response: IamResponse) -> ActionResult:
     actions = response._get_param("ActionNames") or []
     resources = response._get_param("ResourceArns") or ["*"]
     context = context_of(response._get_param("ContextEntries"))
+    # ResourcePolicy: a resource-based policy of the same account to include (the request's ResourceOwner is the
+    # role's account here): IAM's single-account evaluation (fake/access.py).
+    resource_policy = response._get_param("ResourcePolicy")
+    granted = resource_policy_of(resource_policy, source) if resource_policy else None
     results = []
     for action in actions:
         for resource in resources:
-            result = authorize(layers, action, resource, context)
+            result = decide(layers, granted, action, resource, context) if granted else authorize(
+                layers, action, resource, context
+            )
             results.append(
                 {
                     "EvalActionName": action,

@@ -12,6 +12,8 @@ notebook actions of moto's SageMaker response class:
   from Describe as AWS does; a notebook in a subnet has a ``NetworkInterfaceId``.
 - Tags (Create and AddTags) are validated as SageMaker's API model says: keys 1-128 and values 0-256 characters
   of ``[\p{L}\p{Z}\p{N}_.:/=+\-@]*`` (no commas, semicolons or quotes), refused with AWS's validation text.
+- Storage volumes, and the effects of notebook-guard's own lifecycle configurations (backup on start, restore on
+  create) in the backup bucket: ``fake/lifecycle.py``.
 - Code repositories (CreateCodeRepository / DescribeCodeRepository, which moto lacks): a name and its GitConfig
   (RepositoryUrl, Branch, SecretArn for a private repository).
 - Create refuses what AWS refuses (a missing role, lifecycle configuration or key, dualstack without IPv6) and a
@@ -34,6 +36,7 @@ from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.responses import SageMakerResponse
 
 from notebook_guard_local.fake import paths
+from notebook_guard_local.fake.lifecycle import FakeLifecycle
 
 EXTRA_FIELDS = ("PlatformIdentifier", "InstanceMetadataServiceConfiguration", "IpAddressType")
 ALLOWED_FROM = {
@@ -94,6 +97,7 @@ class _Transition:
     to: str  # where it ends (InService, Stopped, Gone...)
     polls_left: float
     due: float | None
+    created: bool = False  # the notebook's creation (its OnCreate script runs), not a start
 
 
 class VirtualClock:
@@ -119,6 +123,8 @@ class FakeNotebooks:
         self.code_repositories: dict[str, dict] = {}  # name -> DescribeCodeRepository output
         self.short_zones: set[str] = set()  # Availability Zones with no capacity for notebooks (capacity_shortage)
         self.history: list[tuple[str, str]] = []  # (name, status) every status change, for assertions
+        # Storage volumes, and what notebook-guard's own lifecycle configurations do to them (fake/lifecycle.py).
+        self.lifecycle = FakeLifecycle(self)
 
     # Test controls ---------------------------------------------------------------------------------------
     def fail_next_create(self, name: str, reason: str = "ResourceLimitExceeded: capacity") -> None:
@@ -162,7 +168,7 @@ class FakeNotebooks:
         notebook.last_modified_time = sagemaker_models.utcnow()
         self.history.append((notebook.notebook_instance_name, status))
 
-    def _start(self, notebook, state: str, to: str, extra_seconds: float = 0) -> None:
+    def _start(self, notebook, state: str, to: str, extra_seconds: float = 0, created: bool = False) -> None:
         if self._stuck.get(notebook.notebook_instance_name) == state:
             polls, due = float("inf"), None
         else:
@@ -170,7 +176,7 @@ class FakeNotebooks:
             polls = float("inf") if seconds is not None else self.timeline.polls.get(state, 1)
             # extra_seconds: a failure that takes time (a lifecycle script stopped at its 5-minute limit).
             due = self.clock.now + seconds + extra_seconds if seconds is not None else None
-        self._transitions[notebook.arn] = _Transition(state, to, polls, due)
+        self._transitions[notebook.arn] = _Transition(state, to, polls, due, created)
         self._set(notebook, state)
 
     def _advance(self, backend, name: str):
@@ -178,6 +184,7 @@ class FakeNotebooks:
         notebook = backend.notebook_instances.get(name)
         if notebook is None:
             return None
+        self.lifecycle.tick(backend, name)
         transition = self._transitions.get(notebook.arn)
         if transition is None:
             return notebook
@@ -189,11 +196,14 @@ class FakeNotebooks:
         if transition.to == GONE:
             del backend.notebook_instances[name]
             self._extras.pop(notebook.arn, None)
+            self.lifecycle.deleted(name)
             self.history.append((name, GONE))
             return None
         if transition.to == "Failed":
             self._extras.setdefault(notebook.arn, {})["FailureReason"] = self._create_failures.pop(name, "failed")
         self._set(notebook, transition.to)
+        if transition.to == "InService":
+            self.lifecycle.in_service(backend, notebook, transition.created)
         return notebook
 
     def _require(self, notebook, allowed: tuple[str, ...], to: str) -> None:
@@ -262,13 +272,15 @@ class FakeNotebooks:
             if reason and name not in self._create_failures:
                 self._create_failures[name] = reason
             to = "Failed" if name in self._create_failures else "InService"
-            self._start(notebook, "Pending", to, extra_seconds if reason else 0)
+            self.lifecycle.created(name)
+            self._start(notebook, "Pending", to, extra_seconds if reason else 0, created=True)
             return notebook.arn
 
     def stop(self, backend, name: str) -> None:
         with self._lock:
             notebook = backend.get_notebook_instance(name)
             self._require(notebook, ("InService",), "Stopping")
+            self.lifecycle.stopped(name)
             self._start(notebook, "Stopping", "Stopped")
 
     def start(self, backend, name: str) -> None:
@@ -288,6 +300,17 @@ class FakeNotebooks:
         with self._lock:
             notebook = backend.get_notebook_instance(params["NotebookInstanceName"])
             self._require(notebook, ("Stopped",), "Updating")
+            config = params.get("LifecycleConfigName")
+            if config and config not in backend.notebook_instance_lifecycle_configurations:
+                # As for CreateNotebookInstance (fake/paths.py; the text is UNCONFIRMED for UpdateNotebookInstance).
+                arn = (
+                    f"arn:aws:sagemaker:{backend.region_name}:{backend.account_id}:notebook-instance-lifecycle-config/"
+                    f"{config}"
+                )
+                raise ValidationError(
+                    message=f"Unable to describe Notebook Instance Lifecycle Config '{arn}'. (Details: "
+                    "Notebook Instance Lifecycle Config does not exist.)"
+                )
             simple = {
                 "InstanceType": "instance_type",
                 "RoleArn": "role_arn",

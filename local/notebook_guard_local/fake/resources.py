@@ -74,6 +74,24 @@ def _object_missing(bucket: str, key: str, facts: Facts) -> bool:
     return found is None or key not in found.keys
 
 
+def _object_key(bucket: str | None, key: str | None, version_id: str | None, facts: Facts) -> str | None:
+    """The KMS key of an SSE-KMS object (S3 decrypts with it on the caller's behalf), or None."""
+    from moto.s3.models import s3_backends
+
+    if not bucket or not key:
+        return None
+    found = s3_backends[facts.account]["aws"].buckets.get(bucket)
+    if found is None:
+        return None
+    try:
+        stored = s3_backends[facts.account]["aws"].get_object(bucket, key, version_id)
+    except Exception:  # a missing version
+        return None
+    if stored is None or stored.encryption != "aws:kms" or not stored.kms_key_id:
+        return None
+    return key_arn(stored.kms_key_id, facts)
+
+
 def _topic_key(topic_arn: str | None, facts: Facts) -> str | None:
     from moto.sns.models import sns_backends
 
@@ -129,7 +147,18 @@ def facts_of_call(call: str, params: dict, facts: Facts, fake) -> Facts:
         bucket, key = params.get("Bucket"), params.get("Key")
         missing = operation == "GetObject" and bool(bucket) and _object_missing(bucket, key, facts)
         version = bool(params.get("VersionId"))
-        return replace(facts, bucket=bucket, key=key, object_missing=missing, object_version=version)
+        encrypted = _object_key(bucket, key, params.get("VersionId"), facts) if operation == "GetObject" else None
+        return replace(
+            facts, bucket=bucket, key=key, object_missing=missing, object_version=version, data_key_arn=encrypted
+        )
+    if call == "kms:CreateGrant":
+        return replace(
+            facts,
+            data_key_arn=key_arn(params.get("KeyId"), facts),
+            request_context=request_context(call, params),
+        )
+    if call in ("sagemaker:CreateNotebookInstanceLifecycleConfig", "sagemaker:DeleteNotebookInstanceLifecycleConfig"):
+        return replace(facts, lifecycle_config=params.get("NotebookInstanceLifecycleConfigName"))
     if service == "dynamodb":
         return replace(facts, table=params.get("TableName"))
     if call == "sns:Publish":

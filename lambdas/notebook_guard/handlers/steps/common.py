@@ -15,9 +15,18 @@ from notebook_guard.domain.errors import AwsRequestFailed, NotebookChanged, Tran
 from notebook_guard.handlers.observability import logger, metrics, tracer
 from notebook_guard.services.audit import now_iso, record_id
 from notebook_guard.services.detection import account_of
+from notebook_guard.services.incarnation import ensure_ours
 from notebook_guard.services.snapshots import creation_time_of
 
-__all__ = ["account", "creation_time_of", "describe_same_notebook", "ensure_same_notebook", "now_iso", "record_id"]
+__all__ = [
+    "account",
+    "creation_time_of",
+    "describe_same_notebook",
+    "ensure_ours",
+    "ensure_same_notebook",
+    "now_iso",
+    "record_id",
+]
 
 
 def step(function: Callable[[dict], dict]) -> Callable[[dict, LambdaContext], dict]:

@@ -10,6 +10,8 @@ Past the point of no return, so every answer is settled rather than guessed:
 - any other same-name notebook (the owner's, a replayed runbook request) is not ours: ``NotebookChanged``.
 Throttling and 5xx are retried by the client and then by the state machine for over 20 minutes (its Retry).
 
+With data preservation the request names the execution's restore configuration instead of the notebook's own.
+
 The subnet is the first the Preflight passed or, after a replacement that failed for lack of capacity (deleted
 by the Discard step), the next one it chose in another zone; the address type is the Preflight's for that subnet.
 """
@@ -43,8 +45,13 @@ def handler(document: dict) -> dict:
     subnet = subnet_for_attempt(document.get("preflight") or {}, document.get("retry"))
     if subnet is not None:
         request = request_in_subnet(request, subnet["subnet_id"], subnet.get("ip_address_type"))
+    if lease.backup and lease.backup_verified:
+        # The verified backup comes back through the restore configuration (OnCreate: restore; OnStart: the
+        # original's); the notebook's own configuration is put back once the data is there.
+        request = {**request, "LifecycleConfigName": lease.backup["restore_config"]}
     where = {
         "subnet_id": request.get("SubnetId"),
+        "lifecycle_config": request.get("LifecycleConfigName"),
         "availability_zone": (subnet or {}).get("availability_zone"),
         "attempt": len((document.get("retry") or {}).get("attempts") or []) + 1,
         **({"address_note": subnet.get("address_note")} if subnet is not None else {}),

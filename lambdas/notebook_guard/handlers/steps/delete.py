@@ -15,11 +15,17 @@ someone else.
 from __future__ import annotations
 
 from notebook_guard.aws import sagemaker
-from notebook_guard.domain import workflow
-from notebook_guard.domain.errors import NotebookNotReady, PreflightFailed, SnapshotMismatch
+from notebook_guard.domain import preservation, workflow
+from notebook_guard.domain.errors import (
+    ConfigurationNotRestored,
+    DataNotPreserved,
+    NotebookNotReady,
+    PreflightFailed,
+    SnapshotMismatch,
+)
 from notebook_guard.domain.recreate import configuration_differences, configuration_of, snapshot_problems
 from notebook_guard.handlers.steps.common import creation_time_of, ensure_same_notebook, step
-from notebook_guard.services import audit, snapshots
+from notebook_guard.services import audit, backup, snapshots
 from notebook_guard.services.coordination import Coordinator
 from notebook_guard.services.detection import evaluate_described
 from notebook_guard.settings import Settings, get_settings
@@ -74,6 +80,8 @@ def handler(document: dict) -> dict:
     if now.compliant:
         return not_deleted("compliant", document, status)
 
+    data = verified_data(document, describe, lease, settings)
+
     snapshot = document["snapshot"]
     differences = configuration_differences(
         configuration_of(first["describe"], first["tags"]), configuration_of(describe, tags)
@@ -91,10 +99,37 @@ def handler(document: dict) -> dict:
             "version_id": snapshot.get("version_id"),
             "status_before": status,
             "differences": differences or None,
+            "data": data,
         },
     )
     sagemaker.delete_notebook(name, settings.region)
     return {"outcome": "deleting", "state": "Deleting", "snapshot": snapshot, "differences": differences}
+
+
+def verified_data(document: dict, describe: dict, lease, settings: Settings) -> dict | None:
+    """With data preservation, the verified backup of the volume this execution took, re-read right now (its manifest
+    and completion marker, by the versions verified); without it, None. The notebook must carry its own lifecycle
+    configuration again: notebook-guard's backup configuration is put back before the delete, so the notebook
+    deleted (and recreated) is the one that was snapshotted."""
+    attached = describe.get("NotebookInstanceLifecycleConfigName")
+    if preservation.is_ours(attached):
+        raise ConfigurationNotRestored(
+            f"notebook {describe['NotebookInstanceName']} still carries notebook-guard's lifecycle configuration "
+            f"{attached}: its own must be put back before it is deleted"
+        )
+    decision = backup.decision_of(document, settings)
+    if not decision.wanted:
+        return None
+    verified = lease.backup_verified if lease.held and lease.holder == document.get("execution_id") else None
+    if not lease.backup or not verified:
+        raise DataNotPreserved(
+            f"data preservation applies ({decision.why}) and this execution has no verified backup of the storage "
+            "volume: nothing is deleted"
+        )
+    problems = backup.reread_verified(backup.Plan.from_dict(lease.backup), verified, settings)
+    if problems:
+        raise DataNotPreserved("the verified backup cannot be relied on: " + "; ".join(problems))
+    return verified
 
 
 def resnapshot(document: dict, describe: dict, tags: dict, settings: Settings, differences: list[str]) -> dict:

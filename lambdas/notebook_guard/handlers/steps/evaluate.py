@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from notebook_guard.aws import sagemaker
+from notebook_guard.domain import preservation
 from notebook_guard.domain.errors import InvalidExecutionInput
 from notebook_guard.domain.naming import is_valid_notebook_name
 from notebook_guard.domain.triggers import parse_trigger
 from notebook_guard.domain.waits import WaitSchedule
-from notebook_guard.domain.workflow import decide_path, parse_action, was_running
+from notebook_guard.domain.workflow import RECREATE, decide_path, parse_action, was_running
 from notebook_guard.handlers.steps.common import creation_time_of, step
 from notebook_guard.services.detection import evaluate_described
 from notebook_guard.settings import get_settings
@@ -27,8 +28,15 @@ def handler(event: dict) -> dict:
     try:
         trigger = parse_trigger(given.get("trigger"))
         action = parse_action(given.get("action"), settings.action_for(trigger))
+        mode = str(given.get("data_preservation") or settings.data_preservation)
+        preservation.decide(mode, None, None, 0)  # validates the mode
     except ValueError as error:
         raise InvalidExecutionInput(str(error)) from None
+    restore_original = given.get("restore_original_lifecycle")
+    if restore_original is None:
+        restore_original = settings.restore_original_lifecycle
+    elif not isinstance(restore_original, bool):
+        raise InvalidExecutionInput(f"restore_original_lifecycle must be true or false, not {restore_original!r}")
 
     describe = sagemaker.describe_notebook(name, settings.region)
     evaluation = evaluate_described(describe, settings) if describe else None
@@ -53,4 +61,14 @@ def handler(event: dict) -> dict:
     )
     if describe:
         document["notebook_arn"] = describe["NotebookInstanceArn"]
+    decision = preservation.decide(
+        mode, document["evaluation"]["creation_time"], event.get("started_at"), settings.restart_window_seconds
+    )
+    document["preservation"] = {
+        **decision.to_dict(),
+        # Only a recreate destroys the volume; an in-place fix keeps it.
+        "wanted": decision.wanted and path == RECREATE,
+        "restore_original_lifecycle": restore_original,
+        "volume_gb": (describe or {}).get("VolumeSizeInGB"),
+    }
     return document

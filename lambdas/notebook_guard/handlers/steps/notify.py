@@ -20,9 +20,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from notebook_guard.aws import sagemaker
 from notebook_guard.aws.errors import error_code, error_message
-from notebook_guard.domain import workflow
+from notebook_guard.domain import preservation, workflow
 from notebook_guard.domain.alerts import Alert, AlertKind
 from notebook_guard.domain.lease import findings_fingerprint, should_alert_blocked
+from notebook_guard.domain.preservation import human_bytes
 from notebook_guard.domain.recreate import restore_hint
 from notebook_guard.handlers.observability import logger, metrics
 from notebook_guard.handlers.steps.common import account, now_iso, step
@@ -38,6 +39,7 @@ _KINDS = {
     "stuck": AlertKind.STUCK,
     "remediated": AlertKind.REMEDIATED,
     "failed": AlertKind.FAILED,
+    "backup-failed": AlertKind.BACKUP_FAILED,
     "gone": AlertKind.GONE,
     "compliant": AlertKind.COMPLIANT,
     "exempt": AlertKind.EXEMPT,
@@ -46,12 +48,46 @@ _KINDS = {
 RECORD_ONLY = ("gone", "compliant", "exempt", "duplicate")
 
 
-def current_state(name: str, settings: Settings) -> str:
+def current_state(name: str, settings: Settings) -> tuple[str, str | None]:
+    """The notebook's status now and the lifecycle configuration it carries (best effort)."""
     try:
         describe = sagemaker.describe_notebook(name, settings.region)
     except Exception as error:  # best effort: the alert matters more than this detail
-        return f"unknown ({type(error).__name__}: {error})"
-    return describe["NotebookInstanceStatus"] if describe else "Gone (no notebook of that name exists)"
+        return f"unknown ({type(error).__name__}: {error})", None
+    if not describe:
+        return "Gone (no notebook of that name exists)", None
+    return describe["NotebookInstanceStatus"], describe.get("NotebookInstanceLifecycleConfigName")
+
+
+def data_summary(outcome: str, document: dict, state: str, attached: str | None) -> str:
+    """What became of the storage volume, when this execution backed it up (empty: it did not)."""
+    backup = document.get("backup") or {}
+    data = document.get("data") or {}
+    restored = document.get("restored") or {}
+    name = document["notebook_name"]
+    texts = []
+    if restored:
+        texts.append(
+            f"Its storage volume was preserved: {restored.get('files')} files, "
+            f"{human_bytes(restored.get('bytes') or 0)}, backed up, restored and verified file by file (SHA-256) "
+            f"against the manifest ({restored.get('uri')})."
+        )
+    elif data and outcome != "remediated":
+        texts.append(
+            f"Its storage volume was backed up and verified before the delete: {data.get('files')} files, "
+            f"{human_bytes(data.get('bytes') or 0)} in {data.get('uri')}; `notebook-guard restore ... --data` (below) "
+            "brings it back."
+        )
+    if preservation.is_ours(attached) and state != "Gone":
+        original = backup.get("original_config")
+        command = (
+            f"--lifecycle-config-name {original}" if original else "--disassociate-lifecycle-config"
+        )
+        texts.append(
+            f"It still carries notebook-guard's lifecycle configuration {attached}: once it is Stopped, put its own "
+            f"back with aws sagemaker update-notebook-instance --notebook-instance-name {name} {command}."
+        )
+    return " ".join(texts)
 
 
 def summary_of(outcome: str, document: dict, state: str) -> str:
@@ -82,6 +118,10 @@ def summary_of(outcome: str, document: dict, state: str) -> str:
             f"Step '{failure.get('Step') or document.get('failed_step') or '?'}' failed with "
             f"{failure.get('Error')}: {str(failure.get('Cause'))[:600]}. The notebook is now {state}."
         ),
+        "backup-failed": (
+            f"The storage volume could not be backed up ({failure.get('Error')}: {str(failure.get('Cause'))[:600]}), "
+            f"so nothing was deleted: the notebook is {state}, with its data" + put_back_text(document) + "."
+        ),
         "gone": (
             "The notebook no longer exists: it was deleted by someone other than notebook-guard, which did not "
             "recreate it. If it should come back, restore it from the snapshot named below." + restart
@@ -94,6 +134,13 @@ def summary_of(outcome: str, document: dict, state: str) -> str:
     }
     if outcome == "remediated" and document["evaluation"].get("path") == workflow.ROOT_ACCESS:
         return "Root access was disabled in place; the notebook passes evaluation."
+    if outcome == "stuck" and failure.get("Error") == "BackupTimedOut":
+        texts["stuck"] = (
+            f"The storage volume's backup did not finish within its bound ({failure.get('Cause')}), so nothing was "
+            f"deleted: the notebook is {state}, with its data" + put_back_text(document) + ". A person must look "
+            f"(the notebook's log: CloudWatch group /aws/sagemaker/NotebookInstances, stream "
+            f"{document['notebook_name']}/LifecycleConfigOnStart)."
+        )
     text = texts.get(outcome, outcome)
     if outcome == "violation" and document.get("lease_note"):
         text = f"{text} ({document['lease_note']})"
@@ -118,6 +165,20 @@ def summary_of(outcome: str, document: dict, state: str) -> str:
     return text
 
 
+def put_back_text(document: dict) -> str:
+    put_back = document.get("put_back") or {}
+    backup = document.get("backup") or {}
+    if put_back.get("reattached"):
+        configuration = put_back.get("configuration")
+        return f" and its own lifecycle configuration ({configuration})" if configuration else (
+            " and no lifecycle configuration, as before"
+        )
+    if put_back.get("why"):
+        original = backup.get("original_config") or "none"
+        return f"; its own lifecycle configuration ({original}) could not be put back: {put_back['why']}"
+    return ""
+
+
 def dropped_of(document: dict) -> list[str]:
     """What the recreate does not carry over: the snapshot's list, with the address type as Create chose it for the
     subnet it used (the snapshot planned the first target subnet)."""
@@ -127,6 +188,26 @@ def dropped_of(document: dict) -> list[str]:
         dropped = [d for d in dropped if not d.startswith("IpAddressType ")]
         dropped += [created["address_note"]] if created["address_note"] else []
     return dropped
+
+
+def data_uri(document: dict) -> str | None:
+    """The verified backup of the storage volume, once the original may have been deleted."""
+    return (document.get("data") or {}).get("uri")
+
+
+def data_details(document: dict) -> dict | None:
+    """The storage volume's backup and restore, for the machine-readable part (None: no backup was attempted)."""
+    preservation_ = document.get("preservation") or {}
+    if not preservation_.get("wanted") and not document.get("backup"):
+        return None
+    return {
+        "preservation": preservation_.get("mode"),
+        "backup": (document.get("backup") or {}).get("uri"),
+        "verified": document.get("data"),
+        "restored": document.get("restored"),
+        "put_back": document.get("put_back"),
+        "cleanup": document.get("cleanup"),
+    }
 
 
 def internet_details(preflight: dict) -> dict | None:
@@ -162,8 +243,17 @@ def handler(event: dict) -> dict:
     suppressed = ""
     if outcome == "blocked" and not touched:  # an announced execution owes its closing alert, blocked or not
         alert_due, suppressed = blocked_verdict(document, settings)
-    state = current_state(name, settings) if alert_due or outcome not in RECORD_ONLY else evaluation.get("status")
+    attached = None
+    if alert_due or outcome not in RECORD_ONLY:
+        state, attached = current_state(name, settings)
+    else:
+        state = evaluation.get("status")
     summary = summary_of(outcome, document, state or "Gone")
+    if outcome == "backup-failed" and (document.get("failure") or {}).get("Error") == "BackupTimedOut":
+        outcome = "stuck"  # no marker within the bound: nothing deleted, and the notebook needs a person's look
+        summary = summary_of(outcome, document, state or "Gone")
+    extra = data_summary(outcome, document, state or "Gone", attached)
+    summary = f"{summary} {extra}".strip()
     recorded = outcome if not suppressed else "blocked-again"
 
     audit_error = None
@@ -208,7 +298,7 @@ def handler(event: dict) -> dict:
             summary=summary,
             snapshot_uri=snapshot_uri,
             restore_hint=(
-                restore_hint(snapshot_uri, settings.region, snapshot.get("version_id"))
+                restore_hint(snapshot_uri, settings.region, snapshot.get("version_id"), data_uri(document))
                 if outcome in ("failed", "stuck", "gone")
                 else None
             ),
@@ -227,6 +317,7 @@ def handler(event: dict) -> dict:
                 "dropped": dropped_of(document),
                 "snapshot_version_id": snapshot.get("version_id"),
                 "differences": (document.get("deleted") or {}).get("differences") or None,
+                "data": data_details(document),
                 "exemption_problem": evaluation.get("exemption_problem"),
                 "lease_note": document.get("lease_note") or None,
                 "audit_error": audit_error,

@@ -27,7 +27,11 @@ def handler(document: dict) -> dict:
         "security_group_ids": describe.get("SecurityGroups"),
         "direct_internet_access": describe.get("DirectInternetAccess"),
         "root_access": describe.get("RootAccess"),
+        "lifecycle_config": describe.get("NotebookInstanceLifecycleConfigName"),
     }
+    restored = document.get("restored")
+    if restored:  # the storage volume came back, verified file by file against the backup's manifest
+        after["data_preserved"] = {k: restored.get(k) for k in ("files", "bytes", "directories", "links", "uri")}
     audit.write(
         settings,
         document,
