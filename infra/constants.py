@@ -64,3 +64,5 @@ EVENT_RETRY_ATTEMPTS = 4
 WAIT_GROWTH = 2.0
 # Key prefix of the snapshots in the snapshot bucket.
 SNAPSHOT_PREFIX = "snapshots"
+# Key prefix of the storage volumes' backups in the backup bucket (backups/<notebook>/<execution>/...).
+BACKUP_PREFIX = "backups"

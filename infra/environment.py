@@ -20,6 +20,8 @@ class DeployedNames:
 
     alert_topic_arn: str
     snapshot_bucket: str
+    backup_bucket: str
+    backup_key_arn: str
     audit_table: str
     coordination_table: str
     alert_dead_letter_queue_url: str
@@ -67,6 +69,13 @@ def lambda_environment(
         "NG_WAIT_BOUND_SECONDS": str(settings.wait_timeout_seconds),
         "NG_WAIT_GROWTH": str(constants.WAIT_GROWTH),
         "NG_SNAPSHOT_PREFIX": constants.SNAPSHOT_PREFIX,
+        # Data preservation: the backup bucket and its key, the mode, the throughput the wait's bound assumes.
+        "NG_DATA_PRESERVATION": settings.data_preservation,
+        "NG_RESTORE_ORIGINAL_LIFECYCLE": "true" if settings.restore_original_lifecycle else "false",
+        "NG_BACKUP_BUCKET": names.backup_bucket,
+        "NG_BACKUP_KEY_ARN": names.backup_key_arn,
+        "NG_BACKUP_PREFIX": constants.BACKUP_PREFIX,
+        "NG_BACKUP_THROUGHPUT_MB_PER_SECOND": str(settings.backup_throughput_mb_per_second),
     }
     # Unset values are left out (the runtime treats a missing variable as its default), never sent as "".
     return {name: value for name, value in environment.items() if value not in (None, "")}

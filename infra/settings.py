@@ -192,6 +192,14 @@ class StackSettings(BaseModel):
     fallback_alert_emails: tuple[str, ...] = ()  # the alert dead-letter queue's alarm, independent of the topic
     # Snapshots: the one role that may delete them (the bucket policy denies everyone else).
     snapshot_break_glass_role_arn: str | None = None
+    # Data preservation: back up the storage volume before the recreate and restore it after (auto: every notebook
+    # but one caught at creation), how long backups are kept, how fast a copy is assumed to go (the bound of the wait
+    # for the backup and the restore), and whether the notebook's own lifecycle configuration is put back after the
+    # restore (a stop and a start of the replacement).
+    data_preservation: str = "auto"
+    backup_retention_days: int = 30
+    backup_throughput_mb_per_second: int = 25
+    restore_original_lifecycle: bool = True
     # Workflow wait bounds (seconds): first poll interval, the cap it grows to, the overall bound of one wait.
     wait_initial_seconds: int = 60
     wait_max_seconds: int = 180
@@ -297,7 +305,28 @@ class StackSettings(BaseModel):
             raise ValueError("distinct endpoint names from: " + ", ".join(KNOWN_ENDPOINTS))
         return names
 
-    @field_validator("create_endpoints", "trail_enabled", "prevention_policy", mode="before")
+    @field_validator("data_preservation", mode="before")
+    @classmethod
+    def _data_preservation(cls, value: Any) -> str:
+        if not isinstance(value, str) or value.strip().lower() not in {"auto", "always", "never"}:
+            raise ValueError(
+                "auto (back up the storage volume of every notebook but one caught at creation), always or never"
+            )
+        return value.strip().lower()
+
+    @field_validator("backup_retention_days", mode="before")
+    @classmethod
+    def _backup_retention(cls, value: Any) -> int:
+        return _int(value, 1, 3650)
+
+    @field_validator("backup_throughput_mb_per_second", mode="before")
+    @classmethod
+    def _backup_throughput(cls, value: Any) -> int:
+        return _int(value, 1, 10_000)
+
+    @field_validator(
+        "create_endpoints", "trail_enabled", "prevention_policy", "restore_original_lifecycle", mode="before"
+    )
     @classmethod
     def _flags(cls, value: Any) -> bool:
         return _bool(value)

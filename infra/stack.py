@@ -61,7 +61,12 @@ class NotebookGuardStack(Stack):
         retention = RETENTION[settings.log_retention_days]
         Tags.of(self).add("notebook-guard:component", "remediator")
 
-        self.storage = Storage(self, "Storage", break_glass_role_arn=settings.snapshot_break_glass_role_arn)
+        self.storage = Storage(
+            self,
+            "Storage",
+            break_glass_role_arn=settings.snapshot_break_glass_role_arn,
+            backup_retention_days=settings.backup_retention_days,
+        )
         self.alerting = Alerting(self, "Alerting", settings=settings)
         self.network = Network(self, "Network", settings=settings, log_retention=retention)
         if settings.trail_enabled:
@@ -71,6 +76,8 @@ class NotebookGuardStack(Stack):
         names = DeployedNames(
             alert_topic_arn=self.alerting.topic.topic_arn,
             snapshot_bucket=self.storage.snapshot_bucket.bucket_name,
+            backup_bucket=self.storage.backup_bucket.bucket_name,
+            backup_key_arn=self.storage.backup_key.key_arn,
             audit_table=self.storage.audit_table.table_name,
             coordination_table=self.storage.coordination_table.table_name,
             alert_dead_letter_queue_url=self.alerting.dead_letters.queue_url,
@@ -91,6 +98,8 @@ class NotebookGuardStack(Stack):
             target_security_group_ids=tuple(names.target_security_group_ids),
             approved_subnet_ids=tuple(approved),
             passrole_role_pattern=settings.passrole_role_pattern,
+            backup_bucket_arn=self.storage.backup_bucket.bucket_arn,
+            backup_key_arn=self.storage.backup_key.key_arn,
         )
         self.workflow = Workflow(
             self,
@@ -131,6 +140,7 @@ class NotebookGuardStack(Stack):
         CfnOutput(self, "AlertTopicArn", value=names.alert_topic_arn)
         CfnOutput(self, "StateMachineArn", value=machine_arn)
         CfnOutput(self, "SnapshotBucketName", value=names.snapshot_bucket)
+        CfnOutput(self, "BackupBucketName", value=names.backup_bucket)
         CfnOutput(self, "AuditTableName", value=names.audit_table)
         CfnOutput(self, "CoordinationTableName", value=names.coordination_table)
         CfnOutput(self, "AlertDeadLetterQueueUrl", value=names.alert_dead_letter_queue_url)

@@ -1,11 +1,13 @@
-"""Where the remediator keeps what it must not lose: notebook snapshots (S3) and the audit trail (DynamoDB), and
-what coordinates its workflows: the coordination table (one lease per notebook)."""
+"""Where the remediator keeps what it must not lose: notebook snapshots (S3), the backups of their storage volumes
+(S3, SSE-KMS) and the audit trail (DynamoDB), and what coordinates its workflows: the coordination table (one lease
+per notebook)."""
 
 from __future__ import annotations
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
@@ -21,7 +23,14 @@ def secure_bucket_props() -> dict:
 
 
 class Storage(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, break_glass_role_arn: str | None = None) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        break_glass_role_arn: str | None = None,
+        backup_retention_days: int = 30,
+    ) -> None:
         super().__init__(scope, construct_id)
 
         # Server access logs of the buckets below. SSE-S3: the log delivery service cannot write with a CMK.
@@ -68,6 +77,53 @@ class Storage(Construct):
                 principals=[iam.AnyPrincipal()],
                 actions=["s3:DeleteObject", "s3:DeleteObjectVersion"],
                 resources=[self.snapshot_bucket.arn_for_objects(f"{constants.SNAPSHOT_PREFIX}/*")],
+                conditions=except_break_glass,
+            )
+        )
+
+        # The storage volumes' backups (data preservation): the only copy of a notebook's files between its delete and
+        # the restore into its replacement. In the stack's (the notebooks') region; encrypted with a key of
+        # notebook-guard's own, which the workflow grants (kms:CreateGrant) to a notebook's execution role for one
+        # execution; versioned; expired after backup_retention_days. The bucket policy is the stack's plus, at run
+        # time, two statements per running backup that let that notebook's role reach its own prefix only (added and
+        # removed by the Backup step: a stack update rewrites the policy, and a backup in flight gets its statements
+        # back at its next check).
+        self.backup_key = kms.Key(
+            self,
+            "BackupKey",
+            description="notebook-guard: encrypts the backups of notebooks' storage volumes",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.backup_bucket = s3.Bucket(
+            self,
+            "BackupBucket",
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=self.backup_key,
+            bucket_key_enabled=True,
+            versioned=True,
+            removal_policy=RemovalPolicy.RETAIN,
+            server_access_logs_bucket=self.access_logs,
+            server_access_logs_prefix="backup-bucket/",
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="expire-backups",
+                    prefix=f"{constants.BACKUP_PREFIX}/",
+                    expiration=Duration.days(backup_retention_days),
+                    noncurrent_version_expiration=Duration.days(7),
+                    abort_incomplete_multipart_upload_after=Duration.days(2),
+                )
+            ],
+            **secure_bucket_props(),
+        )
+        # Backups expire by the lifecycle rule above; nobody deletes one before that (a notebook's role included).
+        self.backup_bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="BackupsAreNeverDeleted",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["s3:DeleteObject", "s3:DeleteObjectVersion"],
+                resources=[self.backup_bucket.arn_for_objects(f"{constants.BACKUP_PREFIX}/*")],
                 conditions=except_break_glass,
             )
         )

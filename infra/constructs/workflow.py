@@ -79,8 +79,10 @@ class Workflow(Construct):
         names = replace(names, step_role_arns=tuple(acting.values()), remediation_executions_arn=self.executions_arn)
         for principal in principals.step_principals():
             self.steps[principal.name].grant(grant_of(principal, names))
+        # The Preflight simulates those roles; the Backup step names its own as the retiring principal of its grants.
         for name, value in step_roles_variable(acting).items():
             self.steps["Preflight"].function.add_environment(name, value)
+            self.steps["Backup"].function.add_environment(name, value)
 
         definition = asl_path().read_text(encoding="utf-8")
         json.loads(definition)  # a malformed file fails synth here, not at deploy

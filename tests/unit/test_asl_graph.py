@@ -10,6 +10,7 @@ import re
 import pytest
 
 from notebook_guard.domain import errors
+from notebook_guard.handlers.steps import notify
 from notebook_guard.workflow_steps import (
     ASL_PATH,
     EXECUTION_TIMEOUT_SECONDS,
@@ -182,17 +183,20 @@ def test_error_names_in_retry_and_catch_are_our_exception_classes_or_aws_ones():
 
 def test_waits_take_their_seconds_from_the_execution_data():
     waits = [s for s in STATES.values() if s["Type"] == "Wait"]
-    assert len(waits) == 6
+    assert len(waits) == 17  # 6 notebook waits of the recreate and root-access paths, 11 of data preservation
     assert all(s.get("SecondsPath") == "$.loop.next_wait" for s in waits)
 
 
 @pytest.mark.parametrize("name", [n for n, s in STATES.items() if s["Type"] == "Wait"])
 def test_every_wait_loop_has_a_bound_that_ends_in_the_stuck_alert(name):
+    """A notebook wait goes to the stuck alert; a marker wait (the backup's, the restore's) notes that it timed out,
+    which Notify reports as stuck (after the backup's abort path has put the original back)."""
     probe = STATES[name]["Next"]
     choice = STATES[STATES[probe]["Next"]]
-    assert {"Variable": "$.loop.stuck", "BooleanEquals": True, "Next": "Alert that the notebook is stuck"} in choice[
-        "Choices"
-    ]
+    (stuck,) = [c["Next"] for c in choice["Choices"] if c.get("Variable") == "$.loop.stuck"]
+    if stuck != "Alert that the notebook is stuck":
+        assert STATES[stuck]["Type"] == "Pass" and STATES[stuck]["Parameters"]["Error"] in notify.TIMED_OUT, name
+        assert set(states_calling("Notify")) & reachable(stuck), name
 
 
 def test_state_names_are_short_sentences():
@@ -205,3 +209,58 @@ def test_the_workflow_guide_shows_every_state():
     diagram = guide.split("```mermaid", 1)[1].split("```", 1)[0]
     missing = [n for n in STATES if not n.startswith("Note that '") and f'"{n}"' not in diagram]
     assert missing == [], f"docs/workflow.md's diagram is out of date: {missing}"
+
+
+# --- Data preservation: no Delete without a verified configuration snapshot AND a verified backup of the volume -----
+BACKUP_DECISION = "Back up the volume first?"
+VERIFIED = "Keep the verified backup"  # entered only from the backup check's done branch
+ABORT = "Stop the notebook after the failed backup"
+
+
+def test_with_preservation_delete_is_reachable_only_through_the_verified_backup():
+    (delete,) = states_calling("Delete")
+    (prepare,) = [n for n, s in STATES.items() if (s.get("Parameters") or {}).get("op") == "prepare"]
+    assert STATES[BACKUP_DECISION]["Choices"] == [
+        {"Variable": "$.preservation.wanted", "BooleanEquals": True, "Next": prepare}
+    ]
+    assert STATES[BACKUP_DECISION]["Default"] == delete  # no preservation: the Delete step itself checks that
+    assert delete in reachable(prepare)
+    assert delete not in reachable(prepare, removed={VERIFIED})
+    (check,) = [n for n, s in STATES.items() if (s.get("Parameters") or {}).get("op") == "check"]
+    assert {n for n, s in STATES.items() if VERIFIED in successors(s)} == {"Is the backup complete?"}
+    assert {"Variable": "$.loop.done", "BooleanEquals": True, "Next": VERIFIED} in STATES["Is the backup complete?"][
+        "Choices"
+    ]
+    assert STATES["Is the backup complete?"]["Default"] == "Wait for the backup"
+    assert STATES["Wait for the backup"]["Next"] == check
+    # The verified backup is put back to the notebook's own lifecycle configuration before the delete.
+    assert delete not in reachable(VERIFIED, removed={"Put back the original lifecycle configuration"})
+
+
+def test_a_failed_backup_never_deletes_and_puts_the_original_back():
+    (delete,) = states_calling("Delete")
+    (create,) = states_calling("Create")
+    for state in (delete, create):
+        assert state not in reachable(ABORT), state
+    # Every state of the backup phase (after the stop, before the delete) fails into the abort path, which stops
+    # the notebook, puts its own lifecycle configuration back, removes the access and alerts.
+    phase = reachable("Attach the backup configuration") - reachable(delete) - reachable(ABORT)
+    for name in phase:
+        for catch in STATES[name].get("Catch", []):
+            assert STATES[catch["Next"]]["Next"] == ABORT, name
+    path = reachable(ABORT)
+    assert "Put back its own configuration after the failed backup" in path
+    assert "Remove the backup access after the failed backup" in path
+    assert "Alert that the backup failed" in path
+
+
+def test_the_restore_runs_only_on_the_replacement_and_its_access_is_removed_on_every_end():
+    (create,) = states_calling("Create")
+    assert {n for n, s in STATES.items() if "Restore the data?" in successors(s)} == {"Is the new notebook in service?"}
+    assert "Restore the data?" not in reachable(DEFINITION["StartAt"], removed={create})
+    cleanup = {n for n, s in STATES.items() if (s.get("Parameters") or {}).get("op") == "cleanup"}
+    verify = states_calling("Verify")[0]
+    assert verify not in reachable("Keep the restored data", removed=cleanup)
+    # A failure or a stuck end after the backup was prepared removes the access before the lease is released.
+    for name in ("Alert that remediation failed", "Alert that the notebook is stuck"):
+        assert STATES[name]["Next"] == "Was the backup access granted?"

@@ -28,7 +28,8 @@ def simulate_principal_policy(
     region: str | None = None,
 ) -> list[dict]:
     """IAM's evaluation of ``role_arn``'s policies for each action on each resource, with these context keys
-    (every page of EvaluationResults)."""
+    (every page of EvaluationResults). No resource policy: for a role, IAM's simulation cannot evaluate one
+    (CallerArn, which it then needs, can only be a user)."""
     entries = [
         {"ContextKeyName": key, "ContextKeyValues": list(values), "ContextKeyType": _context_type(key, values)}
         for key, values in sorted(context.items())

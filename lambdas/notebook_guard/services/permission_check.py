@@ -1,7 +1,8 @@
 """Before anything destructive: may the steps that will act do so, for THIS notebook and THIS request?
 
 The Preflight simulates (``iam:SimulatePrincipalPolicy``) the policies of the roles of the steps the action
-and path will run (Stop; Delete and Create for a recreate; Update and Start for root access) against the
+and path will run (Stop; Delete and Create for a recreate, with Backup and Start when the data is preserved; Update
+and Start for root access) against the
 concrete resources: the notebook's ARN, the snapshot object, the audit table, the execution role passed to
 SageMaker, the KMS key, the target subnet and security groups, the Git secrets. Each check is one of
 ``notebook_guard.permissions``' table, with the context keys AWS sends (``iam:PassedToService``,
@@ -11,14 +12,16 @@ resource; a simulation that is itself refused or fails is a problem too, so the 
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from notebook_guard.aws import iam
 from notebook_guard.aws.errors import error_code, error_message, is_transient
-from notebook_guard.domain import workflow
+from notebook_guard.domain import preservation, workflow
+from notebook_guard.domain.naming import execution_name_of
 from notebook_guard.permissions.checks import Check, Facts, checks_for
+from notebook_guard.permissions.request_context import request_context
 from notebook_guard.services.preflight import PreflightReads, is_repository_url
 from notebook_guard.settings import Settings
 from notebook_guard.workflow_steps import STEPS
@@ -26,14 +29,15 @@ from notebook_guard.workflow_steps import STEPS
 CALLS = {step.key: step.calls for step in STEPS}
 
 
-def steps_that_act(action: str | None, path: str | None, was_running: bool) -> list[str]:
-    """The steps after the Preflight whose AWS calls change the notebook, for this action and path."""
+def steps_that_act(action: str | None, path: str | None, was_running: bool, preserving: bool = False) -> list[str]:
+    """The steps after the Preflight whose AWS calls change the notebook, for this action and path (with data
+    preservation: the Backup step, and Start, which starts the original for its backup and the replacement again)."""
     if action == "quarantine" and path in (workflow.RECREATE, workflow.ROOT_ACCESS):
         return ["Stop"]
     if action != "remediate":
         return []
     if path == workflow.RECREATE:
-        return ["Stop", "Delete", "Create"]
+        return ["Stop", "Delete", "Create", *(["Backup", "Start"] if preserving else [])]
     if path == workflow.ROOT_ACCESS:
         return ["Stop", "Update", *(["Start"] if was_running else [])]
     return []
@@ -56,38 +60,91 @@ def repository_secrets(names: list[str], reads) -> tuple[str, ...]:
     return tuple(secrets)
 
 
+@dataclass(frozen=True)
+class BackupFacts:
+    """What an execution's backup will touch: the bucket and prefix, the key, the role granted, our configurations."""
+
+    bucket: str
+    prefix: str
+    key_arn: str
+    role_arn: str
+    backup_config: str
+    restore_config: str
+
+    def marker(self, base: Facts, versioned: bool) -> Facts:
+        """Reading a marker or the manifest: SSE-KMS, maybe not written yet (404, not 403)."""
+        return replace(
+            base,
+            bucket=self.bucket,
+            key=self.prefix + preservation.COMPLETE,
+            data_key_arn=self.key_arn,
+            object_missing=not versioned,
+            object_version=versioned,
+        )
+
+
 def facts_for(
-    step: str, call: str, base: Facts, original: Facts, planned: Facts, snapshot: dict, settings: Settings
-) -> Facts:
+    step: str,
+    call: str,
+    base: Facts,
+    original: Facts,
+    planned: Facts,
+    snapshot: dict,
+    settings: Settings,
+    backup: BackupFacts | None = None,
+) -> list[Facts]:
+    """The facts of each request ``step`` will make with ``call`` (a call may be made on more than one resource)."""
     if call == "sagemaker:CreateNotebookInstance":
-        return planned
+        return [planned]
     if step == "Discard" and call.startswith("sagemaker:"):  # it deletes the replacement, in the target subnet
-        return replace(planned, network_interface_id=None)
+        return [replace(planned, network_interface_id=None)]
+    if step == "Start" and backup is not None:  # the original for its backup, the replacement after the restore
+        return [original, planned]
+    if backup is not None and call in (
+        "sagemaker:CreateNotebookInstanceLifecycleConfig",
+        "sagemaker:DeleteNotebookInstanceLifecycleConfig",
+    ):
+        return [replace(base, lifecycle_config=name) for name in (backup.backup_config, backup.restore_config)]
     if call.startswith("sagemaker:"):
-        return original
+        return [original]
     if call == "s3:GetObject":  # the verified snapshot, by its version
         versioned = bool(snapshot.get("version_id"))
-        return replace(base, bucket=snapshot.get("bucket"), key=snapshot.get("key"), object_version=versioned)
+        found = [replace(base, bucket=snapshot.get("bucket"), key=snapshot.get("key"), object_version=versioned)]
+        if backup is not None and step in ("Backup", "Delete"):  # the backup's markers and manifest
+            found.append(backup.marker(base, versioned=step == "Delete"))
+        return found
     if call == "s3:PutObject":  # a fresh snapshot of the same execution (Delete, when the notebook changed)
         folder = str(snapshot.get("key") or "").rsplit("/", 1)[0]
         fresh = f"{folder}/{int(snapshot.get('sequence') or 1) + 1}.json"
-        return replace(base, bucket=snapshot.get("bucket"), key=fresh)
+        return [replace(base, bucket=snapshot.get("bucket"), key=fresh)]
+    if backup is not None and call in ("s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:ListObjectsV2"):
+        return [replace(base, bucket=backup.bucket)]
+    if backup is not None and call == "kms:CreateGrant":
+        grant = {"Operations": list(preservation.GRANT_OPERATIONS), "GranteePrincipal": backup.role_arn}
+        return [replace(base, data_key_arn=backup.key_arn, request_context=request_context(call, grant))]
     if call == "dynamodb:PutItem":  # the audit table is append-only
-        return replace(base, table=settings.audit_table)
+        return [replace(base, table=settings.audit_table)]
     if call in ("dynamodb:GetItem", "dynamodb:UpdateItem"):  # the lease and its records
-        return replace(base, table=settings.coordination_table)
-    return base
+        return [replace(base, table=settings.coordination_table)]
+    return [base]
 
 
 def planned_checks(
-    steps: list[str], base: Facts, original: Facts, planned: Facts, snapshot: dict, settings: Settings
+    steps: list[str],
+    base: Facts,
+    original: Facts,
+    planned: Facts,
+    snapshot: dict,
+    settings: Settings,
+    backup: BackupFacts | None = None,
 ) -> dict[str, list[Check]]:
     """Step -> every check its calls will meet for this notebook."""
     return {
         step: [
             check
             for call in CALLS[step]
-            for check in checks_for(call, facts_for(step, call, base, original, planned, snapshot, settings))
+            for facts in facts_for(step, call, base, original, planned, snapshot, settings, backup)
+            for check in checks_for(call, facts)
         ]
         for step in steps
     }
@@ -135,6 +192,18 @@ def simulate(step: str, role_arn: str, checks: list[Check], region: str) -> list
     return problems
 
 
+def backup_facts(document: dict, describe: dict, settings: Settings) -> BackupFacts:
+    execution = execution_name_of(document.get("execution_id"))
+    return BackupFacts(
+        bucket=settings.backup_bucket or "<no backup bucket>",
+        prefix=preservation.backup_prefix(settings.backup_prefix, document.get("notebook_name") or "", execution),
+        key_arn=settings.backup_key_arn or "<no backup key>",
+        role_arn=describe.get("RoleArn") or "<unknown role>",
+        backup_config=preservation.backup_config_name(execution),
+        restore_config=preservation.restore_config_name(execution),
+    )
+
+
 def permission_problems(
     document: dict,
     snapshot_document: dict | None,
@@ -148,7 +217,10 @@ def permission_problems(
     checks, in the order Create tries them: Create is simulated in the first, and its network interface in each."""
     reads = reads or PreflightReads(settings.region)
     evaluation = document.get("evaluation") or {}
-    steps = steps_that_act(document.get("action"), evaluation.get("path"), bool(evaluation.get("was_running")))
+    preserving = bool((document.get("preservation") or {}).get("wanted"))
+    steps = steps_that_act(
+        document.get("action"), evaluation.get("path"), bool(evaluation.get("was_running")), preserving
+    )
     if not steps:
         return []
     if "Create" in steps and len(subnets or []) > 1:
@@ -197,7 +269,8 @@ def permission_problems(
         secret_arns=original_secrets,
     )
     snapshot = document.get("snapshot") or {}
-    checks = planned_checks(steps, base, original, planned, snapshot, settings)
+    backup = backup_facts(document, describe, settings) if "Backup" in steps else None
+    checks = planned_checks(steps, base, original, planned, snapshot, settings, backup)
     if "Create" in checks:  # a capacity retry creates the notebook's network interface in the next subnets too
         checks["Create"] += [
             check

@@ -6,7 +6,7 @@ policy denies; otherwise an allow in the identity-based policies OR in the resou
 boundary limits what the identity policies grant and, for a resource policy that names the role's ARN (not a role
 session), what that grants too ("Permissions boundaries for IAM entities": an implicit deny in the boundary limits a
 resource-based grant to the role ARN). Used by the notebook's side of the simulation (``fake/lifecycle.py``: the
-scripts' S3 and KMS traffic) and by ``iam:SimulatePrincipalPolicy`` with a ``ResourcePolicy``.
+scripts' S3 and KMS traffic).
 
 KMS: the key policy is not evaluated (the stack's and moto's default key policies enable IAM policies); a grant to
 the role for the operation allows it ("Grants in AWS KMS"), and so does an identity policy.

@@ -3,8 +3,8 @@
 Answered with AWS's documented request and response shape (IAM API Reference, SimulatePrincipalPolicy:
 PolicySourceArn, ActionNames, ResourceArns, ContextEntries -> EvaluationResults with EvalActionName,
 EvalResourceName, EvalDecision ``allowed`` / ``explicitDeny`` / ``implicitDeny``, MatchedStatements,
-MissingContextValues), one result per action and resource (with ``ResourcePolicy``: the single-account evaluation of
-identity, permissions boundary and that resource policy), evaluated by ``iam_policy`` over the principal's
+MissingContextValues, and for a role with a permissions boundary PermissionsBoundaryDecisionDetail), one result per
+action and resource, evaluated by ``iam_policy`` over the principal's
 policies as moto holds them (inline, attached managed, permissions boundary): the same documents the
 enforcement checks every call against. Only roles are simulated (what the workflow simulates).
 """
@@ -14,11 +14,10 @@ from __future__ import annotations
 from unittest import mock
 
 from moto.core.responses import ActionResult
-from moto.iam.exceptions import NotFoundException
+from moto.iam.exceptions import InvalidInput, NotFoundException
 from moto.iam.responses import IamResponse
 
-from notebook_guard_local.fake.access import decide, resource_policy_of
-from notebook_guard_local.fake.iam_policy import authorize
+from notebook_guard_local.fake.iam_policy import authorize, evaluate
 
 CONTEXT_TYPES_LIST = {"stringList", "numericList", "booleanList", "ipList", "dateList", "binaryList"}
 
@@ -44,28 +43,28 @@ def simulate(response: IamResponse) -> ActionResult:
     _, layers = found
     actions = response._get_param("ActionNames") or []
     resources = response._get_param("ResourceArns") or ["*"]
+    if response._get_param("ResourcePolicy") and not response._get_param("CallerArn"):
+        # "CallerArn is required if you include a ResourcePolicy and the PolicySourceArn is not the ARN for an IAM
+        # user" (IAM API Reference, SimulatePrincipalPolicy); the error code AWS answers with is UNCONFIRMED.
+        raise InvalidInput("CallerArn is required when a ResourcePolicy is included and PolicySourceArn is not a user")
     context = context_of(response._get_param("ContextEntries"))
-    # ResourcePolicy: a resource-based policy of the same account to include (the request's ResourceOwner is the
-    # role's account here): IAM's single-account evaluation (fake/access.py).
-    resource_policy = response._get_param("ResourcePolicy")
-    granted = resource_policy_of(resource_policy, source) if resource_policy else None
     results = []
     for action in actions:
         for resource in resources:
-            result = decide(layers, granted, action, resource, context) if granted else authorize(
-                layers, action, resource, context
-            )
-            results.append(
-                {
-                    "EvalActionName": action,
-                    "EvalResourceName": resource,
-                    "EvalDecision": result.decision.value,
-                    "MatchedStatements": [
-                        {"SourcePolicyId": m.policy_id, "SourcePolicyType": m.policy_type} for m in result.matched
-                    ],
-                    "MissingContextValues": result.missing_context,
-                }
-            )
+            result = authorize(layers, action, resource, context)
+            entry = {
+                "EvalActionName": action,
+                "EvalResourceName": resource,
+                "EvalDecision": result.decision.value,
+                "MatchedStatements": [
+                    {"SourcePolicyId": m.policy_id, "SourcePolicyType": m.policy_type} for m in result.matched
+                ],
+                "MissingContextValues": result.missing_context,
+            }
+            if len(layers) > 1:  # the role has a permissions boundary: whether it allows the action by itself
+                boundary = evaluate(layers[1], action, resource, context)
+                entry["PermissionsBoundaryDecisionDetail"] = {"AllowedByPermissionsBoundary": boundary.allowed}
+            results.append(entry)
     return ActionResult({"EvaluationResults": results, "IsTruncated": False})
 
 

@@ -46,6 +46,8 @@ _KINDS = {
     "duplicate": AlertKind.DUPLICATE,
 }
 RECORD_ONLY = ("gone", "compliant", "exempt", "duplicate")
+# The data backup's or restore's marker did not come within its bound: the execution ends stuck, not failed.
+TIMED_OUT = ("BackupTimedOut", "RestoreTimedOut")
 
 
 def current_state(name: str, settings: Settings) -> tuple[str, str | None]:
@@ -119,8 +121,16 @@ def summary_of(outcome: str, document: dict, state: str) -> str:
             f"{failure.get('Error')}: {str(failure.get('Cause'))[:600]}. The notebook is now {state}."
         ),
         "backup-failed": (
-            f"The storage volume could not be backed up ({failure.get('Error')}: {str(failure.get('Cause'))[:600]}), "
-            f"so nothing was deleted: the notebook is {state}, with its data" + put_back_text(document) + "."
+            (
+                f"The storage volume was backed up, but step '{failure.get('Step') or document.get('failed_step')}' "
+                f"then failed ({failure.get('Error')}: {str(failure.get('Cause'))[:600]})"
+                if document.get("data")
+                else f"The storage volume could not be backed up ({failure.get('Error')}: "
+                f"{str(failure.get('Cause'))[:600]})"
+            )
+            + f", so nothing was deleted: the notebook is {state}, with its data"
+            + put_back_text(document)
+            + "."
         ),
         "gone": (
             "The notebook no longer exists: it was deleted by someone other than notebook-guard, which did not "
@@ -134,6 +144,12 @@ def summary_of(outcome: str, document: dict, state: str) -> str:
     }
     if outcome == "remediated" and document["evaluation"].get("path") == workflow.ROOT_ACCESS:
         return "Root access was disabled in place; the notebook passes evaluation."
+    if outcome == "stuck" and failure.get("Error") == "RestoreTimedOut":
+        texts["stuck"] = (
+            f"The restore of the storage volume into the replacement did not finish within its bound "
+            f"({failure.get('Cause')}). The notebook is {state}. A person must look (the notebook's log: CloudWatch "
+            f"group /aws/sagemaker/NotebookInstances, stream {document['notebook_name']}/LifecycleConfigOnCreate)."
+        )
     if outcome == "stuck" and failure.get("Error") == "BackupTimedOut":
         texts["stuck"] = (
             f"The storage volume's backup did not finish within its bound ({failure.get('Cause')}), so nothing was "
@@ -248,10 +264,9 @@ def handler(event: dict) -> dict:
         state, attached = current_state(name, settings)
     else:
         state = evaluation.get("status")
+    if outcome in ("failed", "backup-failed") and (document.get("failure") or {}).get("Error") in TIMED_OUT:
+        outcome = "stuck"  # a marker that did not come within its bound: a person must look
     summary = summary_of(outcome, document, state or "Gone")
-    if outcome == "backup-failed" and (document.get("failure") or {}).get("Error") == "BackupTimedOut":
-        outcome = "stuck"  # no marker within the bound: nothing deleted, and the notebook needs a person's look
-        summary = summary_of(outcome, document, state or "Gone")
     extra = data_summary(outcome, document, state or "Gone", attached)
     summary = f"{summary} {extra}".strip()
     recorded = outcome if not suppressed else "blocked-again"

@@ -4,7 +4,8 @@ act do so? Every problem is reported; nothing is changed.
 The path (``services.preflight``): each target subnet's network, security groups, endpoints, addresses, IPv6 and
 way out, against what the notebook needs (its lifecycle scripts and Git repositories, read from the verified
 snapshot); the notebook's role, key (metadata and key policy), lifecycle configuration and code repositories. Then
-the permissions of the steps that act (``services.permission_check``). Each AWS resource is read once per
+the permissions of the steps that act (``services.permission_check``), and with data preservation, whether the
+storage volume can be backed up and restored (``services.preservation_check``). Each AWS resource is read once per
 invocation (``reads`` in the result counts the calls).
 """
 
@@ -15,6 +16,7 @@ from notebook_guard.handlers.steps.common import account, step
 from notebook_guard.services import snapshots
 from notebook_guard.services.permission_check import permission_problems
 from notebook_guard.services.preflight import PreflightReads, check_notebook
+from notebook_guard.services.preservation_check import preservation_problems
 from notebook_guard.settings import get_settings
 
 
@@ -49,6 +51,10 @@ def handler(document: dict) -> dict:
     )
     if path == workflow.RECREATE and snapshot_document is None:
         report.problems.insert(0, "no verified snapshot: what the notebook needs cannot be checked")
+    data = {"wanted": False}
+    if document.get("action") == "remediate" and path == workflow.RECREATE:
+        problems, data = preservation_problems(document, describe, settings)
+        report.problems += problems
     if document.get("action") in ("remediate", "quarantine"):
         report.problems += permission_problems(
             document, snapshot_document, settings, report.key_arn, reads, report.subnets
@@ -56,6 +62,7 @@ def handler(document: dict) -> dict:
     return {
         "passed": not report.problems,
         **report.to_dict(),
+        "data": data,
         "subnet_id": report.subnets[0]["subnet_id"] if report.subnets else None,
         "security_group_ids": list(settings.target_security_group_ids),
         "reads": dict(sorted(reads.calls.items())),
