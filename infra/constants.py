@@ -66,3 +66,6 @@ WAIT_GROWTH = 2.0
 SNAPSHOT_PREFIX = "snapshots"
 # Key prefix of the storage volumes' backups in the backup bucket (backups/<notebook>/<execution>/...).
 BACKUP_PREFIX = "backups"
+# The fixed part of a backup's (or a restore's) bound, on top of the volume's size at the assumed throughput: the
+# script's start, the scan and the markers.
+BACKUP_FIXED_SECONDS = 900

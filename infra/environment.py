@@ -76,6 +76,7 @@ def lambda_environment(
         "NG_BACKUP_KEY_ARN": names.backup_key_arn,
         "NG_BACKUP_PREFIX": constants.BACKUP_PREFIX,
         "NG_BACKUP_THROUGHPUT_MB_PER_SECOND": str(settings.backup_throughput_mb_per_second),
+        "NG_BACKUP_FIXED_SECONDS": str(constants.BACKUP_FIXED_SECONDS),
     }
     # Unset values are left out (the runtime treats a missing variable as its default), never sent as "".
     return {name: value for name, value in environment.items() if value not in (None, "")}

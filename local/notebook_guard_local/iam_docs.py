@@ -33,6 +33,8 @@ PLACEHOLDERS = Names(
     target_security_group_ids=("TARGET_SECURITY_GROUP",),
     passrole_role_pattern="PASSROLE_PATTERN",
     step_role_arns=tuple(f"arn:aws:iam::ACCOUNT:role/{s.upper()}_STEP_ROLE" for s in principals.SIMULATED_STEPS),
+    backup_bucket_arn="arn:aws:s3:::BACKUP_BUCKET",
+    backup_key_arn="arn:aws:kms:REGION:ACCOUNT:key/BACKUP_KEY",
 )
 CLI_NAMES = Names(
     partition="aws", region="REGION", account="ACCOUNT", snapshot_bucket_arn="arn:aws:s3:::SNAPSHOT_BUCKET"

@@ -97,6 +97,10 @@ def test_valid_schedules(schedule):
 
 # One bad value per setting: the message names the setting, echoes the value and says what is expected.
 BAD_VALUES = [
+    ("data_preservation", "sometimes", "auto (back up the storage volume"),
+    ("backup_retention_days", "0", "an integer from 1 to 3650"),
+    ("backup_throughput_mb_per_second", "fast", "an integer from 1 to 10000"),
+    ("restore_original_lifecycle", "maybe", "true or false"),
     ("event_action", "delete", "one of notify, quarantine, remediate"),
     ("sweep_action", "", "one of notify, quarantine, remediate"),
     ("sweep_schedule", "rate(1 hours)", "rate(N minute"),

@@ -171,12 +171,12 @@ def test_the_runtime_contract_is_met(default_stack):
     step = next(iter(default_stack.stack.workflow.steps.values()))
     step_env = default_stack.json["Resources"][default_stack.logical_id(step.function)]["Properties"]
     assert contract - {"NG_STATE_MACHINE_ARN"} <= set(step_env["Environment"]["Variables"])
-    # Only the Preflight names the roles whose policies it simulates.
+    # The Preflight names the roles whose policies it simulates (and the Backup step its own, for its grants).
     preflight = default_stack.stack.workflow.steps["Preflight"]
     variables = default_stack.json["Resources"][default_stack.logical_id(preflight.function)]["Properties"]
     roles = variables["Environment"]["Variables"]["NG_STEP_ROLE_ARNS"]
     rendered = json.dumps(roles)
-    for key in ("Stop", "Delete", "Create", "Update", "Start"):
+    for key in ("Stop", "Delete", "Create", "Update", "Start", "Backup"):
         role = default_stack.logical_id(default_stack.stack.workflow.steps[key].role)
         assert f'{key}=' in rendered and role in rendered
     assert env["NG_RESTART_ACTION"] == env["NG_SWEEP_ACTION"] == "notify" and env["NG_RESTART_WINDOW_SECONDS"] == "600"
@@ -192,7 +192,10 @@ def test_the_lambda_asset_holds_only_the_package(default_stack):
     key = default_stack.json["Resources"][default_stack.logical_id(function)]["Properties"]["Code"]["S3Key"]
     staged = Path(default_stack.app.outdir) / f"asset.{key.removesuffix('.zip')}"
     files = [p.relative_to(staged).as_posix() for p in staged.rglob("*") if p.is_file()]
-    assert files and all(f.startswith("notebook_guard/") and f.endswith(".py") for f in files), files
+    # Python, and the lifecycle scripts' fixed templates (rendered by notebook_guard/lifecycle/templates.py).
+    templates = {f for f in files if f.startswith("notebook_guard/lifecycle/") and f.endswith(".sh")}
+    assert templates == {"notebook_guard/lifecycle/backup_on_start.sh", "notebook_guard/lifecycle/restore_on_create.sh"}
+    assert files and all(f.startswith("notebook_guard/") and f.endswith(".py") for f in set(files) - templates), files
     assert "notebook_guard/settings.py" in files
     assert not any("__pycache__" in f or "/tests/" in f for f in files)
 
