@@ -71,7 +71,8 @@ def test_every_role_holds_every_documented_permission_of_its_calls(stack_name, r
     # An existing alert topic's key is not known to the stack (see the README): only its own topic's key is granted.
     absent = () if synth.stack.alerting.key is not None else ("topic is encrypted",)
     report = {
-        p.name: missing(allowed_actions(synth, role), p.calls, (*absent, *unencrypted(p))) for p, role in roles_of(synth)
+        p.name: missing(allowed_actions(synth, role), p.calls, (*absent, *unencrypted(p)))
+        for p, role in roles_of(synth)
     }
     assert {name: gaps for name, gaps in report.items() if gaps} == {}
 

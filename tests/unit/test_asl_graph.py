@@ -212,7 +212,6 @@ def test_the_workflow_guide_shows_every_state():
 
 
 # --- Data preservation: no Delete without a verified configuration snapshot AND a verified backup of the volume -----
-BACKUP_DECISION = "Back up the volume first?"
 VERIFIED = "Keep the verified backup"  # entered only from the backup check's done branch
 ABORT = "Stop the notebook after the failed backup"
 
@@ -220,10 +219,11 @@ ABORT = "Stop the notebook after the failed backup"
 def test_with_preservation_delete_is_reachable_only_through_the_verified_backup():
     (delete,) = states_calling("Delete")
     (prepare,) = [n for n, s in STATES.items() if (s.get("Parameters") or {}).get("op") == "prepare"]
-    assert STATES[BACKUP_DECISION]["Choices"] == [
-        {"Variable": "$.preservation.wanted", "BooleanEquals": True, "Next": prepare}
-    ]
-    assert STATES[BACKUP_DECISION]["Default"] == delete  # no preservation: the Delete step itself checks that
+    after_stop = STATES["What comes after stopping?"]["Choices"]
+    (preserving,) = [c for c in after_stop if c["Next"] == prepare]
+    assert {"Variable": "$.preservation.wanted", "BooleanEquals": True} in preserving["And"]
+    # It comes before the plain recreate (no preservation: the Delete step itself refuses if it applied after all).
+    assert after_stop.index(preserving) < [c["Next"] for c in after_stop].index(delete)
     assert delete in reachable(prepare)
     assert delete not in reachable(prepare, removed={VERIFIED})
     (check,) = [n for n, s in STATES.items() if (s.get("Parameters") or {}).get("op") == "check"]
@@ -256,8 +256,10 @@ def test_a_failed_backup_never_deletes_and_puts_the_original_back():
 
 def test_the_restore_runs_only_on_the_replacement_and_its_access_is_removed_on_every_end():
     (create,) = states_calling("Create")
-    assert {n for n, s in STATES.items() if "Restore the data?" in successors(s)} == {"Is the new notebook in service?"}
-    assert "Restore the data?" not in reachable(DEFINITION["StartAt"], removed={create})
+    (check,) = [n for n, s in STATES.items() if (s.get("Parameters") or {}).get("op") == "check-restore"]
+    entering = {n for n, s in STATES.items() if check in successors(s)}
+    assert entering == {"Is the new notebook in service?", "Wait for the restore"}
+    assert check not in reachable(DEFINITION["StartAt"], removed={create})
     cleanup = {n for n, s in STATES.items() if (s.get("Parameters") or {}).get("op") == "cleanup"}
     verify = states_calling("Verify")[0]
     assert verify not in reachable("Keep the restored data", removed=cleanup)

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import copy
 import itertools
+from datetime import UTC, datetime
 
 import pytest
 
 from notebook_guard.aws import clients
-from notebook_guard.domain.errors import LeaseLost, NotebookChanged, PreflightFailed, SnapshotMismatch, SnapshotMissing
+from notebook_guard.domain.errors import (
+    ConfigurationNotRestored,
+    DataNotPreserved,
+    LeaseLost,
+    NotebookChanged,
+    PreflightFailed,
+    SnapshotMismatch,
+    SnapshotMissing,
+)
 from notebook_guard.handlers.steps import delete, evaluate, lease, preflight, snapshot
 from notebook_guard_local.workflow_runner import _Context
 from tests.conftest import REGION
@@ -26,7 +35,12 @@ def ready(shared_harness):
     name = f"guard-{next(_names)}"
     harness.create_notebook(name, "Stopped")
     execution = f"arn:aws:states:us-east-1:123456789012:execution:m:{name}-run"
-    started = {"input": {"notebook_name": name, "trigger": "create"}, "execution_id": execution}
+    # As the state machine passes them: the execution's start time decides whether data preservation applies.
+    started = {
+        "input": {"notebook_name": name, "trigger": "create"},
+        "execution_id": execution,
+        "started_at": datetime.now(UTC).isoformat(),
+    }
     document = evaluate.handler(started, CONTEXT)
     document["lease"] = lease.handler({"op": "hold", "document": document}, CONTEXT)
     document["snapshot"] = snapshot.handler(document, CONTEXT)
@@ -90,3 +104,25 @@ def test_delete_refuses_a_snapshot_whose_recorded_version_was_replaced(ready):
     with pytest.raises(SnapshotMismatch):
         delete.handler(document, CONTEXT)
     assert harness.exists(document["notebook_name"])
+
+
+def test_with_data_preservation_delete_requires_a_verified_backup(ready):
+    """The preservation decision is the execution's (mode and start time), re-derived by Delete itself: a document
+    that claims no backup is needed, or a lease without a verified backup, deletes nothing."""
+    harness, document = ready
+    document = copy.deepcopy(document)
+    document["preservation"] = {**document["preservation"], "mode": "always", "wanted": False}
+    with pytest.raises(DataNotPreserved, match="no verified backup of the storage volume"):
+        delete.handler(document, CONTEXT)
+    assert harness.backend.notebook_instances[document["notebook_name"]].status == "Stopped"
+
+
+def test_delete_refuses_a_notebook_that_still_carries_the_backup_configuration(ready):
+    harness, document = ready
+    harness.sagemaker.create_notebook_instance_lifecycle_config(
+        NotebookInstanceLifecycleConfigName="ng-backup-0123456789abcdef", OnStart=[{"Content": "ZWNobyBoaQ=="}]
+    )
+    harness.backend.notebook_instances[document["notebook_name"]].lifecycle_config_name = "ng-backup-0123456789abcdef"
+    with pytest.raises(ConfigurationNotRestored, match="its own must be put back before it is deleted"):
+        delete.handler(document, CONTEXT)
+    assert harness.backend.notebook_instances[document["notebook_name"]].status == "Stopped"

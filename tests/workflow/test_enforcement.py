@@ -76,8 +76,19 @@ def capacity_notebook(harness, name: str) -> None:
     harness.create_notebook(name, "InService", KmsKeyId=key(harness))
 
 
+def backup_notebook(harness, name: str) -> None:
+    """In use for months (data preservation applies), with a lifecycle configuration: every call of the Backup step."""
+    config = f"{name}-lc"
+    harness.sagemaker.create_notebook_instance_lifecycle_config(
+        NotebookInstanceLifecycleConfigName=config, OnStart=[{"Content": "ZWNobyBoaQ=="}]
+    )
+    harness.create_notebook(name, "InService", LifecycleConfigName=config)
+    harness.fake.backdate(harness.backend, name, 90 * 86400)
+
+
 SCENARIOS = {"Stop": recreate_notebook, "Delete": recreate_notebook, "Create": recreate_notebook,
-             "Discard": capacity_notebook, "Update": root_access_notebook, "Start": root_access_notebook}
+             "Discard": capacity_notebook, "Update": root_access_notebook, "Start": root_access_notebook,
+             "Backup": backup_notebook}
 # The private repository is on a Git server outside AWS: the target needs a way out (the NAT'd subnet). Discard is
 # simulated only when a second subnet may be tried (two isolated subnets in two zones).
 TARGETS = {
@@ -87,6 +98,7 @@ TARGETS = {
     "Discard": lambda world: f"{world.private_subnet_id},{world.private_subnet_b_id}",
     "Update": lambda world: world.private_subnet_id,
     "Start": lambda world: world.private_subnet_id,
+    "Backup": lambda world: world.private_subnet_id,
 }
 # What AWS documents each acting step needs for these scenarios (SageMaker API permissions reference): removing
 # any of these must block the workflow in the Preflight.
@@ -103,6 +115,15 @@ MUST_BLOCK = {
         "ec2:DeleteNetworkInterface", "kms:DescribeKey", "dynamodb:GetItem", "dynamodb:PutItem",
     },
     "Update": {"sagemaker:UpdateNotebookInstance", "iam:PassRole"},
+    # Every permission of the Backup step: without any of them the volume could not be backed up, restored or
+    # cleaned up (the preflight simulates its calls on this notebook's backup: tests/workflow/test_data_preservation).
+    "Backup": {
+        "sagemaker:DescribeNotebookInstance", "sagemaker:ListTags", "sagemaker:DescribeNotebookInstanceLifecycleConfig",
+        "sagemaker:CreateNotebookInstanceLifecycleConfig", "sagemaker:DeleteNotebookInstanceLifecycleConfig",
+        "sagemaker:UpdateNotebookInstance", "iam:PassRole", "kms:CreateGrant", "kms:Decrypt", "s3:GetBucketPolicy",
+        "s3:PutBucketPolicy", "s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "dynamodb:GetItem",
+        "dynamodb:UpdateItem", "dynamodb:PutItem",
+    },
     "Start": {
         "sagemaker:StartNotebookInstance", "iam:PassRole", "ec2:CreateNetworkInterface",
         "ec2:DescribeNetworkInterfaces", "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs",

@@ -5,6 +5,7 @@ enforcement on and nothing is denied."""
 from __future__ import annotations
 
 from notebook_guard.workflow_steps import STEPS
+from tests.workflow.test_data_preservation import run, used_notebook
 from tests.workflow.test_faults import full_notebook, root_access_notebook
 
 
@@ -32,6 +33,10 @@ def test_every_call_of_a_step_is_declared_and_allowed(harness, monkeypatch):
     full_notebook(harness, "crowded")
     crowded = harness.run("crowded")
     assert crowded.status == "SUCCEEDED", (harness.alerts()[-1]["details"], crowded.states_entered)
+
+    # A notebook in use: its storage volume is backed up and restored (the Backup step's calls).
+    used_notebook(harness, "used", config="used-setup")
+    assert run(harness, "used").status == "SUCCEEDED"
 
     declared = {s.key: set(s.calls) for s in STEPS}
     assert set(calls_by_step) == declared.keys()

@@ -42,12 +42,23 @@ $TOOL scan "$NG_VOLUME" "$NG_WORK/before.json" > "$NG_WORK/summary.json" || fail
 python3 "$NG_WORK/ngdata.py" marker "$NG_WORK/started.json" started --summary "$NG_WORK/summary.json"
 # S3 checks a SHA-256 of each upload when the CLI can send one (--checksum-algorithm, in recent CLI versions);
 # an older CLI refuses the option: then the upload goes without it (the CLI's own integrity checks still apply).
-if aws --region "$NG_REGION" s3 cp --no-progress --checksum-algorithm SHA256 "$NG_WORK/started.json" "$S3"started.json; then
-  NG_CHECKSUM=SHA256
-elif ! put "$NG_WORK/started.json" started.json; then
-  echo "backup failed: cannot write to $S3 (see the error above): nothing more can be reported"
-  exit 1
-fi
+# The access (bucket policy, KMS grant) was given moments ago and may take a while to apply everywhere (a KMS grant
+# up to 5 minutes: AWS KMS, "Eventual consistency"): the first write is tried again for a while.
+attempt=1
+while :; do
+  if aws --region "$NG_REGION" s3 cp --no-progress --checksum-algorithm SHA256 "$NG_WORK/started.json" \
+    "$S3"started.json; then
+    NG_CHECKSUM=SHA256
+    break
+  fi
+  put "$NG_WORK/started.json" started.json && break
+  if [ "$attempt" -ge 10 ]; then
+    echo "backup failed: cannot write to $S3 (see the errors above): nothing more can be reported"
+    exit 1
+  fi
+  attempt=$((attempt + 1))
+  sleep "${NG_RETRY_SECONDS:-30}"
+done
 CHECKSUM_OPTION=""
 [ -n "$NG_CHECKSUM" ] && CHECKSUM_OPTION="--checksum-algorithm $NG_CHECKSUM"
 # Symbolic links are recorded in the manifest and recreated by the restore, not followed (a link out of the volume

@@ -185,8 +185,10 @@ def listing_of(document):
 
 
 def apply(entries, root):
-    """Recreate directories and links, verify files, restore metadata; (result summary, problems)."""
+    """Recreate directories and links, verify files, restore metadata; (result summary, problems). Directories get
+    their metadata last, deepest first: creating what they hold changes their modification time."""
     problems = []
+    directories = []
     for entry in entries:
         path = os.path.join(root, *entry["path"].split("/"))
         kind = entry["type"]
@@ -211,13 +213,25 @@ def apply(entries, root):
                     continue
             else:
                 continue  # a socket or a device is not data; the backup refused them anyway
-            os.lchown(path, entry["uid"], entry["gid"])
-            if kind != LINK:
-                os.chmod(path, entry["mode"])
-                os.utime(path, ns=(entry["mtime_ns"], entry["mtime_ns"]))
+            if kind == DIRECTORY:
+                directories.append((path, entry))
+                continue
+            _restore_metadata(path, entry)
+        except OSError as error:
+            problems.append(f"{entry['path']}: {error}")
+    for path, entry in sorted(directories, key=lambda item: -item[1]["path"].count("/")):
+        try:
+            _restore_metadata(path, entry)
         except OSError as error:
             problems.append(f"{entry['path']}: {error}")
     return summary_of(entries), problems
+
+
+def _restore_metadata(path, entry):
+    os.lchown(path, entry["uid"], entry["gid"])
+    if entry["type"] != LINK:
+        os.chmod(path, entry["mode"])
+        os.utime(path, ns=(entry["mtime_ns"], entry["mtime_ns"]))
 
 
 def marker(state, summary=None, result=None, reason=None):

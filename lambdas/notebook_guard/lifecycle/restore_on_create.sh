@@ -39,7 +39,13 @@ finish() {
 }
 fail() { echo "restore failed: $1"; finish restore-failed "$1"; exit 1; }
 command -v python3 >/dev/null 2>&1 || { echo "restore failed: python3 not found"; rm -f "$NG_FLAG"; exit 1; }
-get complete.json "$NG_WORK/complete.json" || fail "cannot read the backup's completion marker"
+# The access (bucket policy, KMS grant) may take a while to apply everywhere: the first read is tried again a while.
+attempt=1
+until get complete.json "$NG_WORK/complete.json"; do
+  [ "$attempt" -ge 10 ] && fail "cannot read the backup's completion marker"
+  attempt=$((attempt + 1))
+  sleep "${NG_RETRY_SECONDS:-30}"
+done
 get manifest.jsonl "$NG_WORK/manifest.jsonl" || fail "cannot read the backup's manifest"
 expected="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["manifest_sha256"])' "$NG_WORK/complete.json")"
 actual="$(python3 "$NG_WORK/ngdata.py" sha256 "$NG_WORK/manifest.jsonl")"

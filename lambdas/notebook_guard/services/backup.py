@@ -290,7 +290,7 @@ def reread_verified(plan: Plan, verified: dict, settings: Settings) -> list[str]
 def put_back(document: dict, settings: Settings) -> dict:
     """Attach the notebook's own lifecycle configuration again (or none, if it had none). Only while Stopped; a Failed
     notebook cannot be updated (SageMaker updates Stopped notebooks only): reported, not raised."""
-    _, plan, _ = _lease_plan(document, settings)
+    coordinator, plan, verified = _lease_plan(document, settings)
     name = document["notebook_name"]
     if plan is None:
         return {"reattached": False, "why": "no backup was prepared"}
@@ -311,6 +311,9 @@ def put_back(document: dict, settings: Settings) -> dict:
         }
     if status != "Stopped":
         raise NotebookNotReady(f"notebook {name} is {status}: its configuration is put back while Stopped")
+    if verified is not None and not access_granted(plan, settings):
+        # The restore comes next: if a stack update rewrote the bucket policy meanwhile, the access is given back.
+        grant_access(plan, settings, coordinator, document["execution_id"])
     sagemaker.set_lifecycle_config(name, plan.original_config, settings.region)
     return {"reattached": True, "changed": True, "configuration": plan.original_config, "state": "Updating"}
 
@@ -341,7 +344,7 @@ def cleanup(document: dict, settings: Settings) -> dict:
 def check_restore(document: dict, settings: Settings) -> dict:
     """One poll of the restore on the recreated notebook: restored.json (verified on the notebook, file by file) or
     restore-failed.json."""
-    _, plan, verified = _lease_plan(document, settings)
+    coordinator, plan, verified = _lease_plan(document, settings)
     if plan is None or verified is None:
         raise BackupNotReady("no verified backup of this execution to restore")
     poll = lambda state, reason=None, data=None: waits.judge_marker(  # noqa: E731
@@ -365,4 +368,6 @@ def check_restore(document: dict, settings: Settings) -> dict:
     stopped = _running(describe, "restore")
     if stopped:
         return poll("failed", stopped)
+    if not access_granted(plan, settings):  # a stack update rewrote the bucket policy: the script retries its read
+        grant_access(plan, settings, coordinator, document["execution_id"])
     return poll("missing")

@@ -32,6 +32,7 @@ from notebook_guard.lifecycle import ngdata, templates
 
 ROOT = templates.VOLUME
 MB = 1024 * 1024
+ATTEMPTS = 10  # of the scripts' first S3 call, as the scripts retry it
 
 
 @dataclass
@@ -103,6 +104,9 @@ class Job:
     behaviour: str
     polls_left: float
     due: float | None
+    # The script's first write (backup) or read (restore) is retried while the access is not there yet (a grant or a
+    # bucket policy still propagating, or rewritten meanwhile): attempts left, one per poll.
+    waiting_for_access: int = 0
 
 
 class FakeLifecycle:
@@ -155,6 +159,11 @@ class FakeLifecycle:
         job = self.jobs.get(name)
         if job is None:
             return
+        if job.waiting_for_access:
+            notebook = backend.notebook_instances[name]
+            del self.jobs[name]
+            self._begin(backend, notebook, job.header, job.waiting_for_access - 1)
+            return
         job.polls_left -= 1
         if job.polls_left > 0 and not (job.due is not None and self.notebooks.clock.now >= job.due):
             return
@@ -165,27 +174,26 @@ class FakeLifecycle:
         (self._finish_backup if job.kind == templates.BACKUP else self._finish_restore)(backend, job)
 
     # The jobs ------------------------------------------------------------------------------------------------------
-    def _begin(self, backend, notebook, header: dict) -> None:
+    def _begin(self, backend, notebook, header: dict, attempts: int = ATTEMPTS) -> None:
         name, kind = notebook.notebook_instance_name, header["kind"]
         behaviours = self.backup_behaviour if kind == templates.BACKUP else self.restore_behaviour
         behaviour = behaviours.get(name, "ok")
         s3 = _S3(backend.account_id, backend.region_name, header["bucket"])
-        if kind == templates.BACKUP:
+        backup = kind == templates.BACKUP
+        first = header["prefix"] + (preservation.STARTED if backup else preservation.COMPLETE)
+        denied = s3.denied(notebook.role_arn, "put" if backup else "get", first)
+        if denied:
+            what = "write to" if backup else "read"
+            self.log.append((name, f"{kind}: cannot {what} s3://{header['bucket']}/{first}: {denied}"))
+            if attempts > 1:  # the script tries again (NG_RETRY_SECONDS later)
+                self.jobs[name] = Job(kind, name, notebook.role_arn, header, behaviour, 0, None, attempts)
+            return
+        if backup:
             volume = self.volume(name)
-            denied = s3.denied(notebook.role_arn, "put", header["prefix"] + preservation.STARTED)
-            if denied:
-                self.log.append((name, f"backup failed: cannot write to s3://{header['bucket']}/{header['prefix']}: "
-                                       f"{denied}"))
-                return
             summary = ngdata.summary_of(volume.manifest_entries())
             s3.put(header["prefix"] + preservation.STARTED, _marker("started", header, summary))
             size = volume.bytes
         else:
-            denied = s3.denied(notebook.role_arn, "get", header["prefix"] + preservation.MANIFEST)
-            if denied:
-                self.log.append((name, f"restore failed: cannot read s3://{header['bucket']}/{header['prefix']}: "
-                                       f"{denied}"))
-                return
             size = self._backup_bytes(s3, header)
         seconds = self.fixed_seconds + size / self.throughput
         if behaviour == "slow":
