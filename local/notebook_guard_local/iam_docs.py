@@ -37,7 +37,12 @@ PLACEHOLDERS = Names(
     backup_key_arn="arn:aws:kms:REGION:ACCOUNT:key/BACKUP_KEY",
 )
 CLI_NAMES = Names(
-    partition="aws", region="REGION", account="ACCOUNT", snapshot_bucket_arn="arn:aws:s3:::SNAPSHOT_BUCKET"
+    partition="aws",
+    region="REGION",
+    account="ACCOUNT",
+    snapshot_bucket_arn="arn:aws:s3:::SNAPSHOT_BUCKET",
+    backup_bucket_arn="arn:aws:s3:::BACKUP_BUCKET",
+    backup_key_arn="arn:aws:kms:REGION:ACCOUNT:key/BACKUP_KEY",
 )
 
 

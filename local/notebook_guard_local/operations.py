@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from notebook_guard.aws import clients, s3, sagemaker
-from notebook_guard.domain import workflow
+from notebook_guard.domain import preservation, workflow
 from notebook_guard.domain.recreate import (
     EXECUTION_TAG,
     NETWORK_FIELDS,
@@ -91,6 +91,7 @@ class PlanOptions:
     root_access: str = "disabled"  # the policy: "disabled" (required) or "allowed"
     snapshot_bucket: str | None = None
     region: str | None = None
+    data_preservation: str = "auto"
 
 
 @dataclass
@@ -103,6 +104,7 @@ class PlanResult:
     request: dict | None  # the CreateNotebookInstance (recreate) or UpdateNotebookInstance (root access)
     operation: str | None
     dropped: list[str] = field(default_factory=list)
+    data: dict = field(default_factory=dict)  # data preservation: whether, the volume, the bound, the extra time
 
     @property
     def blocked(self) -> bool:
@@ -118,6 +120,7 @@ class PlanResult:
             "operation": self.operation,
             "request": self.request,
             "dropped": self.dropped,
+            "data": self.data,
         }
 
 
@@ -187,7 +190,25 @@ def plan_remediation(name: str, options: PlanOptions) -> PlanResult:
     result.operation = "CreateNotebookInstance"
     result.request = plan.request
     result.dropped = plan.dropped
+    result.data = data_plan(describe, settings, options.data_preservation)
     return result
+
+
+def data_plan(describe: dict, settings: Settings, mode: str) -> dict:
+    """Whether the volume would be backed up (as of now), its size, the bound of each copy and the time it adds."""
+    created = describe.get("CreationTime")
+    created = created.isoformat() if hasattr(created, "isoformat") else created
+    decision = preservation.decide(mode, created, datetime.now(UTC).isoformat(), settings.restart_window_seconds)
+    volume_gb = describe.get("VolumeSizeInGB") or 5
+    throughput = settings.backup_throughput_mb_per_second
+    return {
+        **decision.to_dict(),
+        "volume_gb": volume_gb,
+        "bound_minutes": round(settings.backup_bound_seconds(volume_gb) / 60, 1),
+        "expected_extra_minutes": round(preservation.expected_extra_seconds(volume_gb, throughput) / 60, 1)
+        if decision.wanted
+        else 0,
+    }
 
 
 def print_plan(result: PlanResult, stream: TextIO) -> None:
@@ -210,6 +231,15 @@ def print_plan(result: PlanResult, stream: TextIO) -> None:
     print_path(result.preflight, write)
     for dropped in result.dropped:
         write(f"  not carried over: {dropped}")
+    data = result.data
+    if data.get("wanted"):
+        write(
+            f"Data: the storage volume ({data['volume_gb']} GB allocated; its use is not visible from the API) is "
+            f"backed up before the delete and restored after ({data['why']}): about {data['expected_extra_minutes']} "
+            f"more minutes if it is full, each copy bounded to {data['bound_minutes']} min"
+        )
+    elif data:
+        write(f"Data: NOT preserved ({data['why']}): the storage volume is lost with the delete")
     write("")
     write(f"{result.operation} request:")
     write(json.dumps(result.request, indent=2, default=str))
@@ -263,6 +293,12 @@ def add_plan_arguments(parser: argparse.ArgumentParser, region: bool = True) -> 
         help="policy for root access (default: disabled, so the recreated notebook gets RootAccess=Disabled)",
     )
     parser.add_argument("--snapshot-bucket", help="snapshot bucket, to show the snapshot tag as it would be")
+    parser.add_argument(
+        "--data-preservation",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="the stack's data_preservation (default: auto)",
+    )
     parser.add_argument("--json", action="store_true", help="print the result as one JSON document")
     if region:
         parser.add_argument("--region", help="AWS region (default: AWS_REGION, AWS_DEFAULT_REGION or the profile's)")
@@ -280,6 +316,7 @@ def run_plan(args: argparse.Namespace, stream: TextIO | None = None) -> int:
         root_access=getattr(args, "root_access", None) or "disabled",
         snapshot_bucket=getattr(args, "snapshot_bucket", None),
         region=getattr(args, "region", None),
+        data_preservation=getattr(args, "data_preservation", None) or "auto",
     )
     try:
         result = plan_remediation(args.name, options)
@@ -303,6 +340,8 @@ class RestoreOptions:
     original_network: bool = False
     dry_run: bool = False
     region: str | None = None
+    data: str | None = None  # s3://BUCKET/backups/NAME/EXECUTION/: the storage volume's backup to restore into it
+    wait: bool = True  # wait for the data's restore, then remove the access it needed
 
 
 @dataclass
@@ -313,6 +352,8 @@ class RestoreResult:
     arn: str | None
     network: str  # "as remediated" | "original"
     dry_run: bool
+    data: object | None = None  # restore_data.DataRestore, with --data
+    original_config: str | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -322,6 +363,7 @@ class RestoreResult:
             "dry_run": self.dry_run,
             "arn": self.arn,
             "request": self.request,
+            "data": self.data.to_dict() if self.data is not None else None,
         }
 
 
@@ -400,7 +442,19 @@ def restore_from_snapshot(reference: str, options: RestoreOptions) -> RestoreRes
     problems = checked["problems"] + dualstack_problems(request, region)
     if problems:
         raise OperationError("cannot restore: " + "; ".join(problems))
+    original_config = request.get("LifecycleConfigName")
+    data = None
+    if options.data:
+        from notebook_guard_local import restore_data
+
+        if options.dry_run:
+            restore_data.verify(*restore_data.parse_data_uri(options.data), region)
+        else:
+            data = restore_data.prepare_data_restore(options.data, document, request, region)
+            request = {**request, "LifecycleConfigName": data.config}
     arn = None if options.dry_run else sagemaker.create_notebook(request, region)
+    if data is not None and options.wait:
+        restore_data.wait_and_clean(data, name, region)
     return RestoreResult(
         notebook_name=name,
         snapshot_uri=s3.s3_uri(bucket, key),
@@ -408,6 +462,8 @@ def restore_from_snapshot(reference: str, options: RestoreOptions) -> RestoreRes
         arn=arn,
         network="original" if options.original_network else "as remediated",
         dry_run=options.dry_run,
+        data=data,
+        original_config=original_config,
     )
 
 
@@ -445,6 +501,18 @@ def add_restore_arguments(parser: argparse.ArgumentParser, region: bool = True) 
         "remediated, in the private subnet recorded in the snapshot)",
     )
     parser.add_argument("--dry-run", action="store_true", help="verify and print the request; create nothing")
+    parser.add_argument(
+        "--data",
+        metavar="S3_URI",
+        help="also restore the storage volume from this backup (s3://BUCKET/backups/NAME/EXECUTION/, named in the "
+        "alert): verified, then copied back into the new notebook when SageMaker creates it",
+    )
+    parser.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="with --data: do not wait for the data's restore (the access given to the notebook's role then stays; "
+        "retire the grant and remove the bucket statements afterwards)",
+    )
     parser.add_argument("--json", action="store_true", help="print the result as one JSON document")
     if region:
         parser.add_argument("--region", help="AWS region (default: AWS_REGION, AWS_DEFAULT_REGION or the profile's)")
@@ -461,23 +529,31 @@ def run_restore(args: argparse.Namespace, stream: TextIO | None = None) -> int:
         original_network=bool(getattr(args, "original_network", False)),
         dry_run=bool(getattr(args, "dry_run", False)),
         region=getattr(args, "region", None),
+        data=getattr(args, "data", None),
+        wait=not getattr(args, "no_wait", False),
     )
     try:
         result = restore_from_snapshot(args.snapshot, options)
     except Exception as error:
         return fail("restore", error)
+    failed = result.data is not None and result.data.marker == "restore-failed.json"
     if getattr(args, "json", False):
         print(json.dumps(result.to_dict(), indent=2, default=str), file=stream)
-        return 0
+        return 2 if failed else 0
     where = result.request.get("SubnetId") or "no VPC (SageMaker service network)"
     verb = "Would create" if result.dry_run else "Created"
     print(f"{verb} notebook {result.notebook_name} from {result.snapshot_uri}", file=stream)
     print(f"  network: {result.network}, subnet {where}", file=stream)
     if result.arn:
         print(f"  arn: {result.arn} (Pending; it is InService in a few minutes)", file=stream)
+    if result.data is not None:
+        from notebook_guard_local.restore_data import summary
+
+        for line in summary(result.data, result.notebook_name, result.original_config):
+            print(line, file=stream)
     print("CreateNotebookInstance request:", file=stream)
     print(json.dumps(result.request, indent=2, default=str), file=stream)
-    return 0
+    return 2 if failed else 0
 
 
 def fail(command: str, error: Exception) -> int:

@@ -120,13 +120,18 @@ def acting_as_principal(
         yield role_name
 
 
-def cli_names(region: str, account: str = DEFAULT_ACCOUNT, bucket: str | None = None) -> Names:
-    """The names a CLI operator's policy is rendered with: the snapshot bucket the command reads, if any."""
+def cli_names(
+    region: str, account: str = DEFAULT_ACCOUNT, bucket: str | None = None, backup_bucket: str | None = None
+) -> Names:
+    """The names a CLI operator's policy is rendered with: the snapshot bucket the command reads, and the backup
+    bucket of ``restore --data`` (any key of the account and region: the command reads which one it uses)."""
     return Names(
         partition="aws",
         region=region,
         account=account,
         snapshot_bucket_arn=f"arn:aws:s3:::{bucket or UNCONFIGURED}",
+        backup_bucket_arn=f"arn:aws:s3:::{backup_bucket or UNCONFIGURED}",
+        backup_key_arn=f"arn:aws:kms:{region}:{account}:key/*",
     )
 
 
@@ -176,7 +181,10 @@ def as_cli_command(run_guarded):
         reference = getattr(args, "snapshot", None) or ""
         in_uri = reference[5:].split("/", 1)[0] if reference.startswith("s3://") else None
         bucket = getattr(args, "bucket", None) or in_uri
-        with acting_as_principal(principal, cli_role_name(principal.name), cli_names(region, bucket=bucket)):
+        data = getattr(args, "data", None) or ""
+        backup_bucket = data[5:].split("/", 1)[0] if data.startswith("s3://") else None
+        names = cli_names(region, bucket=bucket, backup_bucket=backup_bucket)
+        with acting_as_principal(principal, cli_role_name(principal.name), names):
             return run_guarded(command, args)
 
     return wrapped

@@ -16,10 +16,18 @@ def test_bench_runs_and_prints_the_table(tmp_path, capsys):
     assert "State transitions per remediation (workflow): 57 transitions per remediation" in out
     assert "297 with fixed 10 s polling" in out
     assert "AWS API calls per remediation: " in out and "the Preflight's reads: " in out
+    # What data preservation adds, on the simulated timeline: the fixed part, and per GB (two copies at 60 MB/s).
+    assert "Data preservation (an existing notebook;" in out and "+34 s per GB" in out
     workflow = json.loads((tmp_path / "bench.json").read_text())["workflow"]
     # One read per resource: no Preflight read is repeated, however many target subnets and repositories.
     reads = workflow["full_notebook_preflight_reads"]
     assert reads and max(reads.values()) <= 2 and reads["sagemaker:DescribeCodeRepository"] == 1
+    preservation = workflow["preservation"]
+    assert round(preservation["per_gb_seconds"]) == 34  # 2 x 1024 MB / 60 MB/s, polling overshoot aside
+    from notebook_guard.domain.preservation import FIXED_EXTRA_SECONDS
+
+    # The plan's estimate of the fixed part is what the bench measures.
+    assert preservation["empty_seconds"] - preservation["without_seconds"] == FIXED_EXTRA_SECONDS
     results = json.loads((tmp_path / "bench.json").read_text())
     for measurement in results["measurements"]:
         assert measurement["found"] == measurement["expected"]

@@ -30,20 +30,31 @@ def key_policy(key_arn: str, region: str | None = None) -> str:
 
 
 def create_grant(
-    key_arn: str, grantee: str, operations: tuple[str, ...], retiring: str, name: str, region: str | None = None
+    key_arn: str, grantee: str, operations: tuple[str, ...], retiring: str | None, name: str, region: str | None = None
 ) -> str:
     """CreateGrant; returns the grant id. ``name`` makes a retry with the same parameters return the same grant
-    (KMS API Reference, CreateGrant: Name)."""
-    response = client("kms", region).create_grant(
-        KeyId=key_arn, GranteePrincipal=grantee, Operations=list(operations), RetiringPrincipal=retiring, Name=name
-    )
-    return response["GrantId"]
+    (KMS API Reference, CreateGrant: Name). Without a retiring principal it is revoked (RevokeGrant) instead."""
+    request = {"KeyId": key_arn, "GranteePrincipal": grantee, "Operations": list(operations), "Name": name}
+    if retiring:
+        request["RetiringPrincipal"] = retiring
+    return client("kms", region).create_grant(**request)["GrantId"]
 
 
 def retire_grant(key_arn: str, grant_id: str, region: str | None = None) -> bool:
     """RetireGrant by its retiring principal; False when the grant is gone already."""
     try:
         client("kms", region).retire_grant(KeyId=key_arn, GrantId=grant_id)
+    except ClientError as error:
+        if error_code(error) == "NotFoundException":
+            return False
+        raise
+    return True
+
+
+def revoke_grant(key_arn: str, grant_id: str, region: str | None = None) -> bool:
+    """RevokeGrant (kms:RevokeGrant on the key); False when the grant is gone already."""
+    try:
+        client("kms", region).revoke_grant(KeyId=key_arn, GrantId=grant_id)
     except ClientError as error:
         if error_code(error) == "NotFoundException":
             return False

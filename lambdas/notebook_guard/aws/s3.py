@@ -83,3 +83,18 @@ def object_sizes(bucket: str, prefix: str, region: str | None = None) -> dict[st
 def get_latest(bucket: str, key: str, region: str | None = None) -> tuple[bytes, str | None] | None:
     """(bytes, version id) of the object's current version, or None when it does not exist."""
     return _get(bucket, key, region, None)
+
+
+def default_kms_key(bucket: str, region: str | None = None) -> str | None:
+    """The KMS key of the bucket's default encryption (SSE-KMS), or None."""
+    try:
+        rules = client("s3", region).get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    except ClientError as error:
+        if error_code(error) == "ServerSideEncryptionConfigurationNotFoundError":
+            return None
+        raise
+    for rule in rules:
+        key = (rule.get("ApplyServerSideEncryptionByDefault") or {}).get("KMSMasterKeyID")
+        if key:
+            return key
+    return None

@@ -109,6 +109,19 @@ def bound_seconds(volume_gb: int | None, throughput_mb_per_second: int, fixed_se
     return fixed_seconds + math.ceil(size_mb / max(throughput_mb_per_second, 1))
 
 
+# The stops, starts and updates data preservation adds to a remediation, on the simulated timeline of `make bench`
+# (notebook transitions: starting 4 min, stopping 75 s, updating 40 s, as the demo's; polled on the default schedule):
+# backup configuration attached, started, stopped, own configuration put back; the replacement stopped, put back,
+# started again. The copies come on top (``expected_extra_seconds``).
+FIXED_EXTRA_SECONDS = 27 * 60
+
+
+def expected_extra_seconds(volume_gb: int | None, throughput_mb_per_second: int) -> int:
+    """What data preservation adds to a remediation of a full volume: the fixed operations and two copies."""
+    size_mb = max(int(volume_gb or 5), 1) * 1024
+    return FIXED_EXTRA_SECONDS + 2 * math.ceil(size_mb / max(throughput_mb_per_second, 1))
+
+
 # --- The bucket policy statements that let the notebook's execution role reach its own prefix ---------------------
 
 

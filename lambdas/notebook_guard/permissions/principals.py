@@ -76,9 +76,18 @@ CLI_RESTORE = Principal(
         # Whether the subnet the snapshot planned has IPv6 (a dualstack request there would fail).
         "ec2:DescribeSubnets",
         "sagemaker:CreateNotebookInstance",
+        # --data: the backup verified, the notebook role's access to it for the restore, the restore configuration.
+        "s3:ListObjectsV2",
+        "s3:GetBucketEncryption",
+        "s3:GetBucketPolicy",
+        "s3:PutBucketPolicy",
+        "kms:CreateGrant",
+        "kms:RevokeGrant",
+        "sagemaker:CreateNotebookInstanceLifecycleConfig",
     ),
     "any",
-    "notebook-guard restore SNAPSHOT",
+    "notebook-guard restore SNAPSHOT [--data BACKUP]",
+    buckets=("snapshots", "backups"),
 )
 DETECTION = (INTAKE, SWEEP)
 CLI = (CLI_AUDIT, CLI_PLAN, CLI_RESTORE)

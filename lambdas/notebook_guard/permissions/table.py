@@ -90,6 +90,14 @@ KMS_CREATE_GRANT = Source(
     "AWS KMS API Reference: CreateGrant",
     "https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateGrant.html",
 )
+KMS_REVOKE_GRANT = Source(
+    "AWS KMS API Reference: RevokeGrant",
+    "https://docs.aws.amazon.com/kms/latest/APIReference/API_RevokeGrant.html",
+)
+S3_GET_BUCKET_ENCRYPTION = Source(
+    "Amazon S3 API Reference: GetBucketEncryption (Permissions)",
+    "https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketEncryption.html",
+)
 KMS_RETIRE_GRANT = Source(
     "AWS KMS Developer Guide: Retiring and revoking grants",
     "https://docs.aws.amazon.com/kms/latest/developerguide/grant-delete.html",
@@ -306,6 +314,12 @@ APIS: tuple[Api, ...] = (
     ),
     Api("s3:GetBucketPolicy", (Need("s3:GetBucketPolicy", "policy-bucket"),), S3_GET_BUCKET_POLICY),
     Api(
+        "s3:GetBucketEncryption",
+        (Need("s3:GetEncryptionConfiguration", "policy-bucket"),),
+        S3_GET_BUCKET_ENCRYPTION,
+        "The action is s3:GetEncryptionConfiguration; the CLI reads which key the backup bucket encrypts with.",
+    ),
+    Api(
         "s3:PutBucketPolicy",
         (Need("s3:PutBucketPolicy", "policy-bucket"),),
         S3_PUT_BUCKET_POLICY,
@@ -369,6 +383,12 @@ APIS: tuple[Api, ...] = (
         KMS_CREATE_GRANT,
         "A grant on the backup key to the notebook's execution role for one execution, only for GenerateDataKey and "
         "Decrypt (kms:GrantOperations) and only to roles the workflow may pass (kms:GranteePrincipal).",
+    ),
+    Api(
+        "kms:RevokeGrant",
+        (Need("kms:RevokeGrant", "data-key"),),
+        KMS_REVOKE_GRANT,
+        "The CLI's restore revokes the grant it gave for the restore (it names no retiring principal).",
     ),
     Api(
         "kms:RetireGrant",

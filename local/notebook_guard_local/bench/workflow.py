@@ -48,6 +48,22 @@ class Run:
 
 
 @dataclass(frozen=True)
+class Preservation:
+    """What data preservation adds to a remediation on the simulated timeline."""
+
+    without_seconds: float  # data_preservation=never
+    empty_seconds: float  # always, an empty volume: the stops, starts and updates only
+    per_gb_seconds: float  # the slope between two volume sizes: the backup and the restore of one GB
+    extra_transitions: int  # always (empty) minus never
+    sizes_gb: tuple[int, ...]
+    seconds_by_size: dict[int, float]
+
+    @property
+    def fixed_seconds(self) -> float:
+        return self.empty_seconds - self.without_seconds
+
+
+@dataclass(frozen=True)
 class WorkflowTransitions:
     status: str  # "measured" or "failed"
     message: str
@@ -57,6 +73,7 @@ class WorkflowTransitions:
     preflight_reads: dict[str, int] | None = None
     full_notebook_api_calls: dict[str, int] | None = None
     full_notebook_preflight_reads: dict[str, int] | None = None
+    preservation: Preservation | None = None
 
 
 def measure(harness, name: str, schedule: WaitSchedule) -> Run:
@@ -130,6 +147,60 @@ def measure_full_notebook(harness) -> Run:
     return run_of(harness, execution, start)
 
 
+# Data preservation's timeline: an existing notebook (InService) remediated; its starts take as long as a creation.
+PRESERVATION_TIMELINE = {"Pending": 300, "Stopping": 120, "Deleting": 120, "Updating": 60}
+PRESERVATION_SIZES_GB = (20, 200)
+
+
+def remediate_existing(harness, name: str, mode: str, data_gb: int, schedule: WaitSchedule = DEFAULT) -> Run:
+    """One remediation of a notebook in use for months holding ``data_gb`` GB, on the preservation timeline."""
+    from notebook_guard_local.fake.lifecycle import MB
+
+    harness.fake.timeline.polls = {state: 10**9 for state in PRESERVATION_TIMELINE}
+    harness.fake.timeline.seconds.update(PRESERVATION_TIMELINE)
+    harness.create_notebook(name, "InService", VolumeSizeInGB=max(100, 2 * data_gb))
+    harness.fake.backdate(harness.backend, name, 90 * 86400)
+    volume = harness.volume(name)
+    volume.write("project/notes.ipynb", b'{"cells": []}')
+    volume.extra_bytes = data_gb * 1024 * MB  # counted in the copies' time, not stored
+    start = harness.fake.clock.now
+    execution = harness.run(name, data_preservation=mode, waits=schedule.to_dict())
+    if execution.status != "SUCCEEDED":
+        raise RuntimeError(f"remediation with data_preservation={mode} {execution.status}: {execution.cause}")
+    return run_of(harness, execution, start)
+
+
+def measure_preservation(harness) -> Preservation:
+    """The time and transitions data preservation adds, per GB, on the simulated timeline (the fake copies at
+    ``FakeLifecycle.throughput``; the workflow polls on the default schedule)."""
+    without = remediate_existing(harness, "bench-data-never", "never", 0)
+    empty = remediate_existing(harness, "bench-data-empty", "always", 0)
+    by_size = {
+        size: remediate_existing(harness, f"bench-data-{size}gb", "always", size).simulated_seconds
+        for size in PRESERVATION_SIZES_GB
+    }
+    low, high = PRESERVATION_SIZES_GB
+    return Preservation(
+        without_seconds=without.simulated_seconds,
+        empty_seconds=empty.simulated_seconds,
+        per_gb_seconds=(by_size[high] - by_size[low]) / (high - low),
+        extra_transitions=empty.transitions - without.transitions,
+        sizes_gb=PRESERVATION_SIZES_GB,
+        seconds_by_size=by_size,
+    )
+
+
+def preservation_message(result: Preservation, throughput_mb: float) -> str:
+    sizes = ", ".join(f"{size} GB {seconds / 60:.1f} min" for size, seconds in result.seconds_by_size.items())
+    return (
+        f"Data preservation (an existing notebook; starts 5 min, stops 2 min, updates 1 min; the simulated copy at "
+        f"{throughput_mb:.0f} MB/s each way; default wait schedule): {result.without_seconds / 60:.1f} min without, "
+        f"{result.empty_seconds / 60:.1f} min with an empty volume (+{result.fixed_seconds / 60:.1f} min of stops, "
+        f"starts and updates, +{result.extra_transitions} transitions), {sizes}: "
+        f"+{result.per_gb_seconds:.0f} s per GB"
+    )
+
+
 def measure_workflow_transitions(root: Path) -> WorkflowTransitions:
     """Transitions per remediation with the default schedule and with fixed 10-second polling."""
     from notebook_guard_local.workflow_harness import harness_context
@@ -138,6 +209,8 @@ def measure_workflow_transitions(root: Path) -> WorkflowTransitions:
         with harness_context() as harness:
             ours = measure(harness, "bench-default", DEFAULT)
             fixed = measure(harness, "bench-fixed-10s", FIXED_10_SECONDS)
+            preservation = measure_preservation(harness)
+            throughput_mb = harness.fake.lifecycle.throughput / (1024 * 1024)
             full = measure_full_notebook(harness)
     except Exception as error:  # the bench reports, it does not crash on one row
         return WorkflowTransitions("failed", f"failed: {type(error).__name__}: {error}")
@@ -149,11 +222,13 @@ def measure_workflow_transitions(root: Path) -> WorkflowTransitions:
         f"with fixed 10 s polling: {fixed.transitions / ours.transitions:.1f}x fewer. "
         f"AWS API calls per remediation: {ours.calls_total} ({ours.calls_by_service()}); the Preflight's reads: "
         f"{reads(ours)}. With a KMS key, a lifecycle configuration, a code repository and two target subnets: "
-        f"{full.calls_total} calls ({full.calls_by_service()}); the Preflight's reads: {reads(full)}",
+        f"{full.calls_total} calls ({full.calls_by_service()}); the Preflight's reads: {reads(full)}. "
+        + preservation_message(preservation, throughput_mb),
         transitions=ours.transitions,
         fixed_polling_transitions=fixed.transitions,
         api_calls=ours.api_calls,
         preflight_reads=ours.preflight_reads,
         full_notebook_api_calls=full.api_calls,
         full_notebook_preflight_reads=full.preflight_reads,
+        preservation=preservation,
     )

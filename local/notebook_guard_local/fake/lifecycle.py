@@ -118,13 +118,14 @@ class FakeLifecycle:
         self.backup_behaviour: dict[str, str] = {}
         self.restore_behaviour: dict[str, str] = {}
         self.jobs: dict[str, Job] = {}
+        self.extra_bytes: dict[str, int] = {}  # backup prefix -> the volume's uncounted bytes (timing only)
         self.log: list[tuple[str, str]] = []  # (notebook, line): what the scripts would write to their log
         self.polls = 2  # Describe polls a job takes when the timeline is in polls
         self.fixed_seconds = 60.0  # start, scan and markers
         self.throughput = 60 * MB  # bytes per second: hash and upload (backup), download and verify (restore)
 
     def reset(self) -> None:
-        for state in (self.volumes, self.backup_behaviour, self.restore_behaviour, self.jobs):
+        for state in (self.volumes, self.backup_behaviour, self.restore_behaviour, self.jobs, self.extra_bytes):
             state.clear()
         self.log.clear()
 
@@ -211,7 +212,8 @@ class FakeLifecycle:
 
     def _backup_bytes(self, s3, header: dict) -> int:
         complete = s3.get(header["prefix"] + preservation.COMPLETE)
-        return int(json.loads(complete).get("bytes") or 0) if complete else 0
+        counted = int(json.loads(complete).get("bytes") or 0) if complete else 0
+        return counted + self.extra_bytes.get(header["prefix"], 0)
 
     def _finish_backup(self, backend, job: Job) -> None:
         header, behaviour = job.header, job.behaviour
@@ -240,6 +242,7 @@ class FakeLifecycle:
             return
         manifest = ngdata.encode_manifest(entries, ROOT)
         s3.put(prefix + preservation.MANIFEST, manifest)
+        self.extra_bytes[prefix] = volume.extra_bytes
         result = {"manifest_sha256": hashlib.sha256(manifest).hexdigest()}
         s3.put(prefix + preservation.COMPLETE, _marker("complete", header, summary, result))
 
@@ -283,6 +286,7 @@ class FakeLifecycle:
             restored = volume.entries[path]
             restored.mode, restored.uid, restored.gid = entry["mode"], entry["uid"], entry["gid"]
             restored.mtime_ns = entry["mtime_ns"]
+        volume.extra_bytes = self.extra_bytes.get(prefix, 0)
         summary = ngdata.summary_of(entries)
         result = {**summary, "verified": not problems, "problem_count": len(problems), "problems": problems[:20]}
         if problems:
