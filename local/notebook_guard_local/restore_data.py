@@ -32,6 +32,7 @@ POLL_SECONDS = 15
 class DataRestore:
     """What ``prepare_data_restore`` set up, for the create request and the clean-up."""
 
+    restore_id: str  # the restore's markers carry it as their "execution"
     bucket: str
     prefix: str
     key_arn: str
@@ -97,19 +98,25 @@ def prepare_data_restore(data_uri: str, document: dict, request: dict, region: s
     configuration = templates.restore_configuration(config, values, document.get("lifecycle_config"))
     sagemaker.create_lifecycle_config(configuration.request(), region)
     bound = preservation.bound_seconds(request.get("VolumeSizeInGB"), 25, 900)
-    return DataRestore(bucket, prefix, key_arn, role_arn, config, sid, grant_id, verified.files, verified.bytes, bound)
+    return DataRestore(
+        restore_id, bucket, prefix, key_arn, role_arn, config, sid, grant_id, verified.files, verified.bytes, bound
+    )
 
 
 def wait_and_clean(restore: DataRestore, name: str, region: str, sleep=time.sleep, clock=time.monotonic) -> None:
-    """Wait for the restore's marker (within its bound), then revoke the grant and remove the bucket statements."""
+    """Wait for the restore's marker (within its bound), then revoke the grant and remove the bucket statements.
+
+    Only a marker of this restore counts: the prefix may hold the restore-failed.json of the workflow's own attempt,
+    the very failure that brought the operator here."""
     deadline = clock() + restore.bound_seconds
     try:
         while clock() < deadline:
             sagemaker.describe_notebook(name, region)  # the notebook's state, for the log of a person watching
             for marker in (preservation.RESTORED, preservation.RESTORE_FAILED):
                 found = s3.get_latest(restore.bucket, restore.prefix + marker, region)
-                if found is not None:
-                    restore.marker, restore.result = marker, json.loads(found[0])
+                written = json.loads(found[0]) if found is not None else {}
+                if written.get("execution") == restore.restore_id:
+                    restore.marker, restore.result = marker, written
                     return
             sleep(POLL_SECONDS)
     finally:

@@ -94,6 +94,9 @@ _REASONS = {
     "object": "Snapshot and backup object keys are per notebook and execution; scoped to the snapshot bucket's "
     "objects and the backup bucket's backups.",
     "bucket": "The operator names the snapshot bucket on the command line.",
+    "data-key": "restore --data reads which key the backup bucket encrypts with; scoped to keys of this account "
+    "and region (Decrypt only through S3, grants only to roles matching passrole_role_pattern and only for the "
+    "backup's operations).",
     "our-lifecycle-config": "Lifecycle configurations named per execution; scoped to notebook-guard's own name "
     "prefixes (ng-backup-*, ng-restore-*) in this account and region: the workflow cannot create or delete a "
     "customer's configuration.",

@@ -151,7 +151,7 @@ def facts_of_call(call: str, params: dict, facts: Facts, fake) -> Facts:
         return replace(
             facts, bucket=bucket, key=key, object_missing=missing, object_version=version, data_key_arn=encrypted
         )
-    if call == "kms:CreateGrant":
+    if call in ("kms:CreateGrant", "kms:RevokeGrant"):  # both authorised on the key they name
         return replace(
             facts,
             data_key_arn=key_arn(params.get("KeyId"), facts),

@@ -1,0 +1,116 @@
+"""The CLI's side of data preservation: ``restore SNAPSHOT --data BACKUP`` after a failed restore, and ``plan``'s
+data line. The commands run as the operator roles the README documents (their policies from the permission table)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import shlex
+
+from botocore.exceptions import ClientError
+
+from notebook_guard.domain import preservation
+from notebook_guard.permissions import principals
+from notebook_guard_local import restore_data
+from notebook_guard_local.operations import run_plan, run_restore
+from notebook_guard_local.roles import acting_as_principal, cli_names, cli_role_name
+from tests.workflow.test_data_preservation import assert_access_removed, run, used_notebook
+
+
+def restore_args(command: str) -> argparse.Namespace:
+    """The alert's restore command, as the CLI would parse it."""
+    words = shlex.split(command.split("   ", 1)[0])
+    assert words[:2] == ["notebook-guard", "restore"]
+    options = dict(zip(words[3::2], words[4::2], strict=True))
+    return argparse.Namespace(
+        snapshot=words[2],
+        bucket=None,
+        version_id=options.get("--version-id"),
+        data=options.get("--data"),
+        original_network=False,
+        dry_run=False,
+        no_wait=False,
+        json=False,
+        region="us-east-1",
+    )
+
+
+def delete_for_good(harness, name: str) -> None:
+    """What the operator does before the alert's command: delete the notebook and wait until its name is free
+    (the Describe that finds it gone answers RecordNotFound)."""
+    harness.fake.set_status(harness.backend, name, "Stopped")
+    harness.sagemaker.delete_notebook_instance(NotebookInstanceName=name)
+    while harness.exists(name):
+        with contextlib.suppress(ClientError):
+            harness.describe(name)
+
+
+def test_restore_with_data_brings_the_volume_back_after_a_failed_restore(harness, monkeypatch):
+    before = used_notebook(harness, "second-try")
+    harness.fake.lifecycle.restore_behaviour["second-try"] = "failed"
+    assert run(harness, "second-try").status == "FAILED"
+    (alert,) = [a for a in harness.alerts() if a["kind"] == "failed"]
+    args = restore_args(alert["restore"])
+    assert args.data.startswith(f"s3://{harness.world.backup_bucket}/backups/second-try/")
+    # The operator deletes the replacement (its volume holds at most part of the data) and runs the alert's command.
+    delete_for_good(harness, "second-try")
+    harness.fake.lifecycle.restore_behaviour.clear()
+    monkeypatch.setattr(restore_data, "POLL_SECONDS", 0)
+    names = cli_names("us-east-1", bucket=harness.world.bucket, backup_bucket=harness.world.backup_bucket)
+    out = io.StringIO()
+    with acting_as_principal(principals.CLI_RESTORE, cli_role_name("restore"), names):
+        code = run_restore(args, stream=out)
+    assert code == 0, out.getvalue()
+    text = out.getvalue()
+    assert "restore verified: 6 files match the backup's manifest (SHA-256)" in text
+    assert "aws sagemaker update-notebook-instance --notebook-instance-name second-try --disassociate" in text
+    assert harness.volume("second-try").view() == before
+    notebook = harness.backend.notebook_instances["second-try"]
+    assert notebook.lifecycle_config_name.startswith(preservation.RESTORE_CONFIG)
+    assert f"restored by lifecycle configuration {notebook.lifecycle_config_name}" in text
+    assert notebook.subnet_id == harness.world.private_subnet_id
+    assert_access_removed(harness)
+    assert not harness.enforcement.denials
+
+
+def test_restore_with_data_refuses_a_backup_that_is_not_complete(harness, capsys):
+    used_notebook(harness, "half-done")
+    harness.fake.lifecycle.backup_behaviour["half-done"] = "partial"
+    assert run(harness, "half-done").status == "FAILED"
+    prefix = next(k for k in harness.backups("half-done") if k.endswith("failed.json")).rsplit("/", 1)[0]
+    snapshot = next(r for r in harness.audit("half-done") if r["outcome"] == "snapshot")
+    delete_for_good(harness, "half-done")
+    args = restore_args(
+        f"notebook-guard restore {snapshot['snapshot_uri']} --version-id {snapshot['version_id']} "
+        f"--data s3://{harness.world.backup_bucket}/{prefix}/"
+    )
+    assert run_restore(args) == 2
+    assert "no complete backup at s3://" in capsys.readouterr().err
+    assert not harness.exists("half-done")  # nothing created
+
+
+def test_plan_says_whether_the_data_is_preserved_and_what_it_costs(harness):
+    used_notebook(harness, "planned-old")
+    harness.create_notebook("planned-new", "InService")
+    names = cli_names("us-east-1")
+    for name, expected in (
+        ("planned-old", "Data: the storage volume (5 GB allocated; its use is not visible from the API) is backed up"),
+        ("planned-new", "Data: NOT preserved (caught at creation"),
+    ):
+        out = io.StringIO()
+        args = argparse.Namespace(
+            name=name, subnet_id=harness.world.private_subnet_id, security_group_ids=[harness.world.security_group_id],
+            endpoints=None, root_access="disabled", snapshot_bucket=None, data_preservation="auto", json=False,
+            region="us-east-1",
+        )
+        with acting_as_principal(principals.CLI_PLAN, cli_role_name("plan"), names):
+            assert run_plan(args, stream=out) == 0, out.getvalue()
+        assert expected in out.getvalue(), out.getvalue()
+    # planned-old, with the default settings: 27 fixed minutes plus two copies of 5 GiB at 25 MB/s (205 s each) is
+    # 2,030 s; each copy may take 900 s plus its 205 s.
+    old = io.StringIO()
+    args.name = "planned-old"
+    with acting_as_principal(principals.CLI_PLAN, cli_role_name("plan"), names):
+        run_plan(args, stream=old)
+    assert "about 33.8 more minutes if it is full, each copy bounded to 18.4 min" in old.getvalue()
