@@ -51,6 +51,10 @@ def test_the_built_in_story_plays_as_expected_and_exits_0(tmp_path, capsys):
     # The prevention scene: denied at the API by the policy, then the net for a principal outside its scope.
     assert "what the data scientist sees: AccessDeniedException" in text
     assert "PREVENTION: denied by the policy" in text
+    # Then the team opts the sweep into remediate: the notebook used for months is recreated with its files.
+    assert "sweep_action=remediate; the next sweep hands it to the workflow" in text
+    assert "NOTHING LOST: legacy-etl recreated in subnet-" in text
+    assert text.index("Before and after") < text.index("NOTHING LOST") < text.index("VERDICT")
     assert "\033[" not in text  # no colour when the output is not a terminal
     # 100 columns, apart from the alert bodies (quoted as sent) and the report's path (the test's tmp_path).
     too_long = [line for line in text.splitlines() if len(line) > 100 and not line.startswith(("  | ", "Report "))]
@@ -76,6 +80,7 @@ def test_the_built_in_story_plays_as_expected_and_exits_0(tmp_path, capsys):
 
     assert report["passed"] is True
     assert report["prevention"]["passed"] is True
+    assert report["preservation"]["passed"] is True and report["preservation"]["files"] == 5
     assert "DenyCreateNotebookWithoutVpcSubnets" in report["prevention"]["denied_by"]
     assert report["prevention"]["message"].endswith("with an explicit deny in an identity-based policy")
     by_name = {n["name"]: n for n in report["notebooks"]}

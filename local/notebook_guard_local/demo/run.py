@@ -35,7 +35,8 @@ A scenario is a JSON list of CreateNotebookInstance requests in boto3's paramete
 Whatever a request refers to and the simulated account lacks (IAM role, KMS key, lifecycle
 configuration) is created first; code repositories need nothing. Each notebook is created, detected
 (CloudTrail event when it has no SubnetId, state-change event otherwise) and handled by the event action,
-then a sweep runs with the sweep action.
+then a sweep runs with the sweep action. The built-in story ends with the team opting the sweep into remediate
+(unless --action forces another): the notebook used for months is recreated with its files.
 
 exit codes: 0 all as expected, 1 some outcome not as expected, 2 bad arguments or scenario."""
 
@@ -161,9 +162,14 @@ def play(
         player.sweep()
         records = player.conclude()
         printer.table(records)
+        kept = None
+        if requests is None and sweep_action is Action.NOTIFY:  # the built-in story: then the team opts in
+            from notebook_guard_local.demo.preservation import play_preservation_scene
+
+            kept = play_preservation_scene(simulation, printer.line, player._seen_executions, event_action)
         simulated = simulation.clock.now
     wall = time.monotonic() - started
-    passed = printer.verdict(records, wall, simulated) and (scene is None or scene.passed)
+    passed = printer.verdict(records, wall, simulated) and all(s is None or s.passed for s in (scene, kept))
     settings = {
         "event_action": event_action.value,
         "sweep_action": sweep_action.value,
@@ -173,6 +179,8 @@ def play(
     report = build_report(records, player.triggers, settings, passed)
     if scene is not None:
         report["prevention"] = scene.summary()
+    if kept is not None:
+        report["preservation"] = kept.summary()
     if report_path:
         write_report(report_path, report)
         printer.line(f"Report written to {report_path}")
