@@ -452,7 +452,12 @@ def restore_from_snapshot(reference: str, options: RestoreOptions) -> RestoreRes
         else:
             data = restore_data.prepare_data_restore(options.data, document, request, region)
             request = {**request, "LifecycleConfigName": data.config}
-    arn = None if options.dry_run else sagemaker.create_notebook(request, region)
+    try:
+        arn = None if options.dry_run else sagemaker.create_notebook(request, region)
+    except Exception:
+        if data is not None:  # the notebook's role keeps no access to a backup nothing restores
+            restore_data.take_back(data, region)
+        raise
     if data is not None and options.wait:
         restore_data.wait_and_clean(data, name, region)
     return RestoreResult(

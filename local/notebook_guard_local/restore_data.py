@@ -89,18 +89,31 @@ def prepare_data_restore(data_uri: str, document: dict, request: dict, region: s
     # No retiring principal: the caller revokes it afterwards (kms:RevokeGrant), whoever the caller is.
     grant_id = kms.create_grant(key_arn, role_arn, preservation.GRANT_OPERATIONS, None, restore_id, region)
     sid = preservation.statement_sid(restore_id)
-    partition = role_arn.split(":")[1]
-    statements = preservation.access_statements(sid, role_arn, f"arn:{partition}:s3:::{bucket}", prefix)
-    s3.put_bucket_policy(bucket, preservation.with_statements(s3.get_bucket_policy(bucket, region), sid, statements),
-                         region)
     config = preservation.restore_config_name(restore_id)
-    values = templates.Values(bucket, prefix, region, restore_id)
-    configuration = templates.restore_configuration(config, values, document.get("lifecycle_config"))
-    sagemaker.create_lifecycle_config(configuration.request(), region)
     bound = preservation.bound_seconds(request.get("VolumeSizeInGB"), 25, 900)
-    return DataRestore(
+    restore = DataRestore(
         restore_id, bucket, prefix, key_arn, role_arn, config, sid, grant_id, verified.files, verified.bytes, bound
     )
+    try:
+        partition = role_arn.split(":")[1]
+        statements = preservation.access_statements(sid, role_arn, f"arn:{partition}:s3:::{bucket}", prefix)
+        policy = s3.get_bucket_policy(bucket, region)
+        s3.put_bucket_policy(bucket, preservation.with_statements(policy, sid, statements), region)
+        values = templates.Values(bucket, prefix, region, restore_id)
+        configuration = templates.restore_configuration(config, values, document.get("lifecycle_config"))
+        sagemaker.create_lifecycle_config(configuration.request(), region)
+    except Exception:
+        take_back(restore, region)
+        raise
+    return restore
+
+
+def take_back(restore: DataRestore, region: str) -> None:
+    """Revoke the grant and remove the bucket statements this restore added (either may be absent already)."""
+    kms.revoke_grant(restore.key_arn, restore.grant_id, region)
+    changed = preservation.without_statements(s3.get_bucket_policy(restore.bucket, region), restore.sid)
+    if changed is not None:
+        s3.put_bucket_policy(restore.bucket, changed, region)
 
 
 def wait_and_clean(restore: DataRestore, name: str, region: str, sleep=time.sleep, clock=time.monotonic) -> None:
@@ -120,10 +133,7 @@ def wait_and_clean(restore: DataRestore, name: str, region: str, sleep=time.slee
                     return
             sleep(POLL_SECONDS)
     finally:
-        kms.revoke_grant(restore.key_arn, restore.grant_id, region)
-        changed = preservation.without_statements(s3.get_bucket_policy(restore.bucket, region), restore.sid)
-        if changed is not None:
-            s3.put_bucket_policy(restore.bucket, changed, region)
+        take_back(restore, region)
 
 
 def summary(restore: DataRestore, name: str, original_config: str | None) -> list[str]:

@@ -114,3 +114,20 @@ def test_plan_says_whether_the_data_is_preserved_and_what_it_costs(harness):
     with acting_as_principal(principals.CLI_PLAN, cli_role_name("plan"), names):
         run_plan(args, stream=old)
     assert "about 33.8 more minutes if it is full, each copy bounded to 18.4 min" in old.getvalue()
+
+
+def test_restore_with_data_takes_the_access_back_when_the_create_fails(harness, capsys):
+    used_notebook(harness, "refused")
+    harness.fake.lifecycle.restore_behaviour["refused"] = "failed"
+    assert run(harness, "refused").status == "FAILED"
+    (alert,) = [a for a in harness.alerts() if a["kind"] == "failed"]
+    delete_for_good(harness, "refused")
+    harness.faults.inject("sagemaker:CreateNotebookInstance", "access-denied")
+    names = cli_names("us-east-1", bucket=harness.world.bucket, backup_bucket=harness.world.backup_bucket)
+    with acting_as_principal(principals.CLI_RESTORE, cli_role_name("restore"), names):
+        code = run_restore(restore_args(alert["restore"]))
+    harness.faults.clear()
+    assert code == 2
+    assert "AWS error: CreateNotebookInstance failed: AccessDenied" in capsys.readouterr().err
+    assert not harness.exists("refused")
+    assert_access_removed(harness)  # no grant, no bucket statement left for a restore that did not happen
