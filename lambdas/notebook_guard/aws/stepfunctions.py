@@ -38,3 +38,16 @@ def execution_status(arn: str, region: str | None = None) -> str:
         if error_code(error) == "ExecutionDoesNotExist":
             return MISSING
         raise
+
+
+# SendTaskSuccess/SendTaskFailure on a task that is closed (decided, timed out, execution ended) answer
+# TaskTimedOut; a token Step Functions never issued, InvalidToken (Step Functions API Reference).
+CLOSED_TOKEN_ERRORS = ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist")
+
+
+def send_task_success(token: str, output: str, region: str | None = None) -> None:
+    client("stepfunctions", region).send_task_success(taskToken=token, output=output)
+
+
+def send_task_failure(token: str, error: str, cause: str, region: str | None = None) -> None:
+    client("stepfunctions", region).send_task_failure(taskToken=token, error=error, cause=cause)

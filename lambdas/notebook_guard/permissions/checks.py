@@ -51,6 +51,9 @@ class Facts:
     topic_key_arn: str | None = None
     state_machine_arn: str | None = None
     policy_source_arns: tuple[str, ...] = ()
+    workflow_status: str | None = None  # BatchUpdateFindings: the Workflow.Status the request sets
+    product_arn: str | None = None  # BatchImportFindings: the findings' ProductArn
+    target_account: str | None = None  # BatchImportFindings: the findings' AwsAccountId
 
     def arn(self, kind: str, name: str) -> str:
         return table.ARN_TEMPLATES[kind].format(
@@ -117,6 +120,10 @@ def resources(need: table.Need, facts: Facts) -> list[str]:
         return _one(facts.state_machine_arn, "state machine")
     if kind == "step-role":
         return list(facts.policy_source_arns)
+    if kind == "hub":
+        return [facts.arn("hub", "default")]
+    if kind == "product":
+        return _one(facts.product_arn, "product")
     raise ValueError(f"unknown resource kind {kind!r}")
 
 
@@ -126,6 +133,12 @@ def checks_for(call: str, facts: Facts) -> list[Check]:
     for need in table.api(call).needs:
         if not facts.has(need.when):
             continue
-        context = {key: (value.format(region=facts.region),) for key, value in need.context}
+        values = {
+            "region": facts.region,
+            "workflow_status": facts.workflow_status or "",
+            "target_account": facts.target_account or "",
+        }
+        formatted = {key: value.format(**values) for key, value in need.context}
+        context = {key: (value,) for key, value in formatted.items() if value}
         found += [Check(call, need.action, arn, context, need.when) for arn in resources(need, facts)]
     return found

@@ -12,6 +12,10 @@ strings (the local simulation deploys the same documents into moto). Scoping:
 - ``kms:CreateGrant`` only through SageMaker (``kms:ViaService``) and for AWS resources
   (``kms:GrantIsForAWSResource``).
 - Snapshot bucket objects, the audit table, the alert topic (and its key), the state machine, the step roles.
+- Security Hub: this account and region's hub (``hub/default``), ``BatchUpdateFindings`` only for the workflow
+  statuses notebook-guard sets (``securityhub:ASFFSyntaxPath/Workflow.Status``), ``BatchImportFindings`` only
+  into the account's own default product and for its own account (``securityhub:TargetAccount``).
+- ``states:SendTaskSuccess``/``SendTaskFailure``: the remediation state machine.
 - ``"*"`` only for actions without resource-level permissions (Describe/List).
 
 Each wildcard resource carries the reason the stack's cdk-nag acknowledgement gives.
@@ -48,6 +52,10 @@ class Names:
     approved_subnet_ids: tuple[str, ...] = ()
     passrole_role_pattern: str = "*"
     step_role_arns: tuple[str, ...] = ()  # the roles the Preflight simulates
+    # Security Hub: the workflow statuses notebook-guard may set on findings (SUPPRESSED only when exempt notebooks'
+    # findings are to be suppressed), and whether it imports its own findings (BatchImportFindings granted).
+    finding_statuses: tuple[str, ...] = ("NOTIFIED", "RESOLVED")
+    own_findings: bool = False
 
     def arn(self, kind: str, name: str) -> str:
         return table.ARN_TEMPLATES[kind].format(
@@ -100,6 +108,11 @@ CONDITIONS = {
         "StringEquals": {"kms:ViaService": f"sagemaker.{names.region}.amazonaws.com"},
         "Bool": {"kms:GrantIsForAWSResource": "true"},
     },
+    # A request that sets no status (a note only) sends no such key: IfExists lets it through.
+    "securityhub:BatchUpdateFindings": lambda names: {
+        "StringEqualsIfExists": {"securityhub:ASFFSyntaxPath/Workflow.Status": list(names.finding_statuses)}
+    },
+    "securityhub:BatchImportFindings": lambda names: {"StringEquals": {"securityhub:TargetAccount": names.account}},
 }
 _ACTION_WILDCARDS = {
     "kms:GenerateDataKey*": "GenerateDataKey and GenerateDataKeyWithoutPlaintext on the alert topic's key, which "
@@ -167,6 +180,11 @@ def resources_of(need: table.Need, call: str, principal: Principal, names: Names
         return [_required(names.state_machine_arn, principal, call, "state machine")]
     if kind == "step-role":
         return list(_required(names.step_role_arns, principal, call, "step roles"))
+    if kind == "hub":
+        return [names.arn("hub", "default")]
+    if kind == "product":
+        # Only when the deployment imports its own findings (own_findings): otherwise nothing is granted.
+        return [names.arn("product", f"{names.account}/default")] if names.own_findings else []
     raise ValueError(f"unknown resource kind {kind!r}")
 
 
