@@ -14,7 +14,8 @@ from urllib.parse import quote
 SCHEMA = "notebook-guard/alert"
 # 2.0: ``trigger`` says what happened (create, restart, sweep, manual) instead of "event"; new kinds
 # (exempt, gone, compliant, duplicate); ``details`` may carry exemption_problem, differences, delivery.
-SCHEMA_VERSION = "2.0"
+# 2.1: trigger ``finding``; kind ``approval-requested``; ``details`` may carry approval and security_hub.
+SCHEMA_VERSION = "2.1"
 SUBJECT_LIMIT = 99  # SNS rejects subjects of 100 characters or more
 JSON_MARKER = "--- machine-readable ---"
 
@@ -33,6 +34,8 @@ class AlertKind(StrEnum):
     GONE = "gone"
     COMPLIANT = "compliant"
     DUPLICATE = "duplicate"
+    # The workflow waits for a person to approve (or reject) the remediation before it changes anything.
+    APPROVAL_REQUESTED = "approval-requested"
 
 
 _HEADLINES = {
@@ -48,6 +51,7 @@ _HEADLINES = {
     AlertKind.GONE: "no longer exists, nothing recreated",
     AlertKind.COMPLIANT: "compliant now, nothing done",
     AlertKind.DUPLICATE: "already handled by another workflow",
+    AlertKind.APPROVAL_REQUESTED: "remediation waits for your approval",
 }
 
 _WHY = {
@@ -138,6 +142,8 @@ class Alert:
             lines += ["", f"Exemption tag NOT honoured: {self.details['exemption_problem']}."]
         if self.summary:
             lines += ["", "What was or will be done:", f"  {self.summary}"]
+        if self.details.get("how_to_decide"):
+            lines += ["", "How to approve or reject:"] + [f"  {line}" for line in self.details["how_to_decide"]]
         if self.snapshot_uri:
             lines += ["", f"Snapshot: {self.snapshot_uri}"]
         if self.restore_hint:
