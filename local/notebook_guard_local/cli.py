@@ -1,4 +1,4 @@
-"""The ``notebook-guard`` command: audit, plan, restore, demo.
+"""The ``notebook-guard`` command: audit, plan, restore, approve, reject, demo.
 
 Each subcommand lives in its own module under ``commands/`` and registers its own arguments; this module
 only assembles the parser and turns failures into exit codes. It is not part of the Lambda asset.
@@ -10,10 +10,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from notebook_guard_local.commands import audit, demo, plan, restore
+from notebook_guard_local.commands import approve, audit, demo, plan, reject, restore
 from notebook_guard_local.commands.common import AWS_ENVIRONMENT_HELP, EXIT_USAGE_OR_AWS_ERROR, add_region_option
 
-SUBCOMMANDS = (audit, plan, restore, demo)
+SUBCOMMANDS = (audit, plan, restore, approve, reject, demo)
 
 EPILOG = (
     """\
