@@ -132,6 +132,15 @@ BAD_VALUES = [
     ("trail_enabled", "maybe", "true or false"),
     ("log_retention_days", "10", "one of CloudWatch Logs' retention periods"),
     ("powertools_layer_version", "latest", "an integer from 1 to 10000"),
+    ("finding_action", "delete", "one of notify, quarantine, remediate"),
+    ("finding_rule", "sometimes", "true or false"),
+    ("finding_updates", "on", "true or false"),
+    ("suppress_exempt_findings", "1", "true or false"),
+    ("own_findings", "yes", "true or false"),
+    ("approval", "existing", "never, existing-notebooks (every trigger but create) or always"),
+    ("approval_timeout_hours", "169", "an integer from 1 to 168"),
+    ("approval_fallback", "remediate", "notify or quarantine (without an approval nothing is deleted)"),
+    ("approval_custom_actions", "maybe", "true or false"),
 ]
 
 
