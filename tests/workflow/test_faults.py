@@ -33,6 +33,8 @@ RECREATE_CALLS = {
     "kms:DescribeKey",
     "iam:SimulatePrincipalPolicy",
     "sns:Publish",
+    # The notebook's Security Hub findings (none here, so no update); test_security_hub injects faults there.
+    "securityhub:GetFindings",
 }
 ROOT_ACCESS_CALLS = {
     "sagemaker:DescribeNotebookInstance",
@@ -48,6 +50,7 @@ ROOT_ACCESS_CALLS = {
     "iam:GetRole",
     "iam:SimulatePrincipalPolicy",
     "sns:Publish",
+    "securityhub:GetFindings",
 }
 TRANSIENT_ONCE = "throttling-once"
 
