@@ -14,6 +14,7 @@ EXPECTED = {
     "legacy-etl": engine.FLAGGED,
     "fraud-model": engine.COMPLIANT,
     "vendor-poc": engine.EXEMPT,
+    "payroll-report": engine.REMEDIATED,
     "churn-forecast": engine.REMEDIATED,
     "gpu-research": engine.ROOT_ACCESS_FIXED,
 }
@@ -35,6 +36,7 @@ def test_the_built_in_story_plays_as_expected_and_exits_0(tmp_path, capsys):
         text.index("CloudTrail: CreateNotebookInstance churn-forecast"),
         text.index("State change: gpu-research is InService"),
         text.index("State change: legacy-etl started again by its owner"),
+        text.index("Security Hub: control finding SageMaker.2 about payroll-report (NEW) -> intake"),
         text.index("Scheduled sweep"),
         text.index("Before and after"),
     ]
@@ -44,7 +46,12 @@ def test_the_built_in_story_plays_as_expected_and_exits_0(tmp_path, capsys):
     # Restarting a notebook that predates the stack is a restart: flagged (the sweep's action), never deleted.
     assert "intake: legacy-etl violates SageMaker.1, .2, .3 -> workflow-started (restart: notify)" in text
     assert "violators: 1 already-notified" in text  # the sweep an hour later: alerted once a day, not hourly
-    assert "VERDICT: all 5 notebooks as expected" in text
+    # A Security Hub finding triggers it; an existing notebook waits for a person, who approves; the finding follows.
+    assert "intake: payroll-report violates SageMaker.1, .2, .3 -> workflow-started (finding: remediate)" in text
+    assert "Ask a person to approve" in text
+    assert "  Approved the remediation of notebook payroll-report (remediate)" in text
+    assert "  Security Hub finding SageMaker.2: NEW -> NOTIFIED -> RESOLVED" in text
+    assert "VERDICT: all 6 notebooks as expected" in text
     assert "\033[" not in text  # no colour when the output is not a terminal
     # 100 columns, apart from the alert bodies (quoted as sent) and the report's path (the test's tmp_path).
     too_long = [line for line in text.splitlines() if len(line) > 100 and not line.startswith(("  | ", "Report "))]
@@ -57,6 +64,9 @@ def test_the_built_in_story_plays_as_expected_and_exits_0(tmp_path, capsys):
         "  Subject: [notebook-guard] gpu-research: caught, remediation started",
         "  Subject: [notebook-guard] gpu-research: root access disabled",
         "  Subject: [notebook-guard] legacy-etl: violates SageMaker.1, SageMaker.2, SageMaker.3",
+        "  Subject: [notebook-guard] payroll-report: caught, remediation started",
+        "  Subject: [notebook-guard] payroll-report: remediation waits for your approval",
+        "  Subject: [notebook-guard] payroll-report: remediated, now in the private subnet",
         "  Subject: [notebook-guard] vendor-poc: exempt, left alone",
     ]
     assert "  | --- machine-readable ---" in text
@@ -77,6 +87,7 @@ def test_a_forced_notify_action_only_flags_and_the_verdict_follows_the_actions()
     assert result.passed, out.getvalue()
     outcomes = {r.name: r.outcome for r in result.records}
     assert outcomes["churn-forecast"] == engine.FLAGGED and outcomes["gpu-research"] == engine.FLAGGED
+    assert outcomes["payroll-report"] == engine.FLAGGED  # the finding's trigger gets the forced action too
 
 
 def test_run_demo_refuses_an_unusable_scenario_with_exit_2(tmp_path, capsys):

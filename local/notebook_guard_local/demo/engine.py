@@ -3,29 +3,38 @@
 Each ``Actor`` is a CreateNotebookInstance request plus how it enters the story: ``existing`` notebooks were
 there before notebook-guard (only the scheduled sweep can find them), ``created`` ones are created during the
 story and reach the intake through the event AWS would send (CloudTrail for a create without a subnet, the
-native state-change event otherwise). The intake and the sweep are the real handlers, with the settings the
-stack gives them; the workflow is the real ASL file. Every observation lands in a ``NotebookRecord``.
+native state-change event otherwise). An actor with a ``finding`` is reported by a Security Hub control finding;
+a remediation that waits for a person is approved by the story's security engineer (``notebook-guard approve``).
+The intake and the sweep are the real handlers, with the settings the stack gives them; the workflow is the real
+ASL file. Every observation lands in a ``NotebookRecord``.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import time
+from argparse import Namespace
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
 from notebook_guard.domain.alerts import parse_alert_body
+from notebook_guard.domain.errors import NoPendingApproval
 from notebook_guard.domain.evaluation import evaluate
 from notebook_guard.domain.models import Action, NotebookFacts
 from notebook_guard.domain.recreate import REMEDIATED_AT_TAG, SNAPSHOT_TAG
 from notebook_guard.handlers import intake
 from notebook_guard.handlers.sweep import run_sweep
+from notebook_guard.permissions import principals
+from notebook_guard.services import approvals
 from notebook_guard.settings import get_settings
+from notebook_guard_local.approvals import run_decision
 from notebook_guard_local.demo.events import cloudtrail_create_event, state_change_event
 from notebook_guard_local.demo.simulation import ACCOUNT, Simulation
 from notebook_guard_local.demo.timeline import TimelineRow, timeline_of
 from notebook_guard_local.fake.enforcement import acting_as
-from notebook_guard_local.roles import INTAKE_ROLE, SWEEP_ROLE
+from notebook_guard_local.roles import INTAKE_ROLE, SWEEP_ROLE, acting_as_principal, cli_names, cli_role_name
 from notebook_guard_local.workflow_runner import Execution
 
 # Outcomes, as the before/after table and the report name them.
@@ -59,6 +68,7 @@ class Actor:
     initial_status: str = "InService"  # an existing notebook's state when the story starts
     note: str = ""  # one line of narration
     restarted: bool = False  # an existing notebook its owner stops and starts again during the story
+    finding: str | None = None  # a Security Hub control finding (e.g. "SageMaker.2") reports it during the story
 
     @property
     def name(self) -> str:
@@ -99,6 +109,8 @@ class Trigger:
     result: dict
     executions: list[tuple[Execution, list[TimelineRow]]] = field(default_factory=list)
     alerts: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # approvals given, findings followed
+    finding_id: str | None = None
 
 
 class Player:
@@ -174,6 +186,19 @@ class Player:
         record.actions.append({"trigger": "restart", "event": event["detail-type"], "intake": _brief(result)})
         return self._finish(Trigger(at, title, result))
 
+    def report_finding(self, actor: Actor) -> Trigger:
+        """Security Hub imports a control finding about the notebook (NEW); its event reaches the intake."""
+        record = self.records[actor.name]
+        arn = record.before["NotebookInstanceArn"]
+        finding = self.sim.hub.add_control_finding(arn, actor.finding, notebook_name=actor.name)
+        event = self.sim.hub.imported_event(finding)
+        title = f"Security Hub: control finding {actor.finding} about {actor.name} (NEW) -> intake"
+        at = self.sim.clock.now
+        with acting_as(INTAKE_ROLE):
+            result = intake.handler(event, _Context("notebook-guard-intake", self.sim.region))
+        record.actions.append({"trigger": "finding", "event": event["detail-type"], "intake": _brief(result)})
+        return self._finish(Trigger(at, title, result, finding_id=finding["Id"]))
+
     # Triggers ----------------------------------------------------------------------------------------------
     def arrive(self, actor: Actor) -> Trigger:
         """The notebook is created now; the event AWS sends for it reaches the intake."""
@@ -207,7 +232,57 @@ class Player:
             summary = run_sweep(get_settings())
         return self._finish(Trigger(at, "Scheduled sweep (every notebook in the region)", summary))
 
+    def approve_waiting(self, timeout: float = 60.0) -> list[str]:
+        """The security engineer approves every remediation that waits for a person, with ``notebook-guard
+        approve`` as their own (operator) role; returns what the command printed."""
+        sfn = self.sim.client("stepfunctions")
+        table = self.sim.world.coordination_table
+        decided: set[str] = set()
+        said: list[str] = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            listed = sfn.list_executions(stateMachineArn=self.sim.runner.state_machine_arn, statusFilter="RUNNING")
+            running = {e["executionArn"] for e in listed["executions"]} - self._seen_executions
+            if running <= decided:
+                break
+            for arn in sorted(running - decided):
+                try:
+                    approvals.pending(table, arn, self.sim.region)
+                except NoPendingApproval:
+                    continue  # not waiting for a person (yet)
+                said += self._approve(arn, table)
+                decided.add(arn)
+            time.sleep(0.02)
+        return said
+
+    def _approve(self, execution_arn: str, table: str) -> list[str]:
+        out = io.StringIO()
+        args = Namespace(
+            execution=execution_arn,
+            reason="Checked with the notebook's owner: recreate it in the private subnet",
+            coordination_table=table,
+            json=False,
+            region=self.sim.region,
+        )
+        machine = self.sim.runner.state_machine_arn
+        names = cli_names(self.sim.region, coordination_table=table, state_machine_arn=machine)
+        with acting_as_principal(principals.CLI_APPROVE, cli_role_name("approve"), names):
+            run_decision(args, approved=True, stream=out)
+        printed = out.getvalue().replace(execution_arn, execution_arn.rsplit(":", 1)[-1]).splitlines()
+        return ["$ notebook-guard approve ... (the security engineer)", *printed]
+
+    def _finding_line(self, finding_id: str) -> str:
+        statuses = [
+            e["detail"]["findings"][0]["Workflow"]["Status"]
+            for e in self.sim.hub.events
+            if e["detail"]["findings"][0]["Id"] == finding_id
+        ]
+        path = " -> ".join(s for i, s in enumerate(statuses) if i == 0 or s != statuses[i - 1])
+        control = self.sim.hub.finding(finding_id)["Compliance"]["SecurityControlId"]
+        return f"Security Hub finding {control}: {path}"
+
     def _finish(self, trigger: Trigger) -> Trigger:
+        trigger.notes += self.approve_waiting()
         handed_on = set()
         for execution in self.sim.wait_for_executions(self._seen_executions):
             name = _execution_notebook(execution)
@@ -226,6 +301,8 @@ class Player:
                     }
                 )
         self._marks_used = len(self.sim.marks)
+        if trigger.finding_id:
+            trigger.notes.append(self._finding_line(trigger.finding_id))
         if "counts" in trigger.result:  # a sweep evaluates every notebook; only violators are handed on
             for record in self.records.values():
                 found = "violation: handed to the workflow" if record.name in handed_on else "nothing to do"
@@ -340,8 +417,10 @@ def expected_outcome(
         return COMPLIANT
     if evaluation.exempt:
         return EXEMPT
-    # A created notebook reaches the intake first (event action); the sweep only sees what is left.
-    action = event_action if arrival == "created" and event_action is not Action.NOTIFY else sweep_action
+    # A created notebook reaches the intake first (event action); the sweep only sees what is left. A forced action
+    # is also the finding trigger's.
+    first = arrival in ("created", "finding") and event_action is not Action.NOTIFY
+    action = event_action if first else sweep_action
     if action is Action.NOTIFY:
         return FLAGGED
     if action is Action.QUARANTINE:

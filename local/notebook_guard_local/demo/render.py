@@ -97,6 +97,8 @@ class Printer:
                 spent = rows[-1].at - rows[0].at
                 status = execution.status if execution.status == "SUCCEEDED" else self.paint(execution.status, "31")
                 self.line(f"    {status} after {duration(spent)} of simulated time ({execution.transitions} states)")
+        for note in trigger.notes:  # an approval given, a Security Hub finding followed
+            self.line(f"  {note}"[:WIDTH])
         if self.show_alerts:
             self.alerts(trigger.alerts)
 

@@ -105,7 +105,7 @@ def play(
     from notebook_guard_local.demo.render import Printer
     from notebook_guard_local.demo.report import build_report, write_report
     from notebook_guard_local.demo.scenario import load_requests, scenario_actors
-    from notebook_guard_local.demo.simulation import simulated_account
+    from notebook_guard_local.demo.simulation import DEMO_FINDING_ACTION, simulated_account
     from notebook_guard_local.demo.story import built_in_story
 
     requests = load_requests(scenario) if scenario else None
@@ -114,7 +114,7 @@ def play(
     printer = Printer(stream, show_alerts=show_alerts)
     printer.line(printer.bold("notebook-guard demo") + f" ({'scenario ' + scenario if scenario else 'built-in story'})")
     with simulated_account(region or default_region()) as simulation:
-        simulation.set_actions(event_action.value, sweep_action.value)
+        simulation.set_actions(event_action.value, sweep_action.value, action or DEMO_FINDING_ACTION)
         printer.account(simulation, (event_action.value, sweep_action.value))
         if requests is not None:
             actors = scenario_actors(requests, event_action, sweep_action)
@@ -138,6 +138,9 @@ def play(
         for actor in actors:
             if actor.restarted:
                 player.restart(actor)
+        for actor in actors:
+            if actor.finding:
+                player.report_finding(actor)
         player.sweep()
         records = player.conclude()
         printer.table(records)

@@ -9,7 +9,10 @@ alert subscription), and deploys the state machine from the real ASL file with i
 transitions are measured on the same clock, so the timeline shows realistic durations without sleeping.
 Enforcement is on: every function's role holds the policy the stack generates for it, and a call it does not
 allow fails as in AWS (``fake.enforcement``); the Preflight's ``iam:SimulatePrincipalPolicy`` answers from the
-same documents.
+same documents. Security Hub is the faithful fake (``fake.securityhub``), with the stack's two custom actions, and
+callback tasks (the approval) run on the virtual clock (``fake.callbacks``). The deployment asks a person to
+approve remediations of existing notebooks (``approval=existing-notebooks``); a Security Hub finding's trigger
+remediates (``finding_action``), so the story shows one approval.
 """
 
 from __future__ import annotations
@@ -29,9 +32,11 @@ from moto.server import ThreadedMotoServer
 from notebook_guard.aws import clients
 from notebook_guard.settings import get_settings
 from notebook_guard_local.fake import FakeNotebooks, Timeline
+from notebook_guard_local.fake.callbacks import FaithfulCallbacks
 from notebook_guard_local.fake.enforcement import Enforcement
 from notebook_guard_local.fake.iam_simulation import SimulatePrincipalPolicy
 from notebook_guard_local.fake.notebooks import VirtualClock
+from notebook_guard_local.fake.securityhub import FakeSecurityHub
 from notebook_guard_local.offline import REAL_AWS_VARIABLES
 from notebook_guard_local.roles import deploy_detection_roles
 from notebook_guard_local.workflow_runner import MOTO_CONFIG, Execution, LambdaSeam, WorkflowRunner, zero_time
@@ -41,6 +46,9 @@ ACCOUNT = "123456789012"  # moto's default account
 DUMMY_KEY = "notebook-guard-demo"
 # How long each transitional state lasts on the virtual clock ("a few minutes" to create, per aws-facts.md).
 DEMO_TIMELINE = {"Pending": 240.0, "Stopping": 75.0, "Deleting": 50.0, "Updating": 40.0}
+# The stack's settings for Security Hub and approvals in the story (see the module's docstring).
+DEMO_APPROVAL = "existing-notebooks"
+DEMO_FINDING_ACTION = "remediate"
 # Variables that could send a boto3 client elsewhere than the embedded server, or with real credentials.
 _UNSAFE_PREFIXES = ("AWS_ENDPOINT_URL_",)
 _UNSAFE = (
@@ -90,6 +98,7 @@ class Simulation:
     queue_url: str | None = None
     marks: list[StepMark] = field(default_factory=list)
     enforcement: Enforcement | None = None
+    hub: FakeSecurityHub | None = None
 
     @property
     def backend(self):
@@ -118,15 +127,32 @@ class Simulation:
             Endpoint=queue_arn,
             Attributes={"RawMessageDelivery": "false"},
         )
-        environment = self.world.environment(NG_EVENT_ACTION=event_action, NG_SWEEP_ACTION=sweep_action)
+        hub = self.client("securityhub")
+        approve, reject = (
+            hub.create_action_target(Id=action_id, Name=name, Description=name)["ActionTargetArn"]
+            for action_id, name in (
+                ("NotebookGuardApprove", "Approve remediation"),
+                ("NotebookGuardReject", "Reject remediation"),
+            )
+        )
+        environment = self.world.environment(
+            NG_EVENT_ACTION=event_action,
+            NG_SWEEP_ACTION=sweep_action,
+            NG_FINDING_ACTION=DEMO_FINDING_ACTION,
+            NG_APPROVAL=DEMO_APPROVAL,
+            NG_APPROVE_ACTION_ARN=approve,
+            NG_REJECT_ACTION_ARN=reject,
+        )
         self.runner = WorkflowRunner(environment, self.region)
         self.runner.deploy()
         self.runner.environment["NG_STATE_MACHINE_ARN"] = self.runner.state_machine_arn
         self.runner.apply_environment()
         deploy_detection_roles(self.runner.environment, self.region, state_machine_arn=self.runner.state_machine_arn)
 
-    def set_actions(self, event_action: str, sweep_action: str) -> None:
-        self.runner.environment.update(NG_EVENT_ACTION=event_action, NG_SWEEP_ACTION=sweep_action)
+    def set_actions(self, event_action: str, sweep_action: str, finding_action: str = DEMO_FINDING_ACTION) -> None:
+        self.runner.environment.update(
+            NG_EVENT_ACTION=event_action, NG_SWEEP_ACTION=sweep_action, NG_FINDING_ACTION=finding_action
+        )
         self.runner.apply_environment()
 
     # Executions -------------------------------------------------------------------------------------------
@@ -307,6 +333,8 @@ def simulated_account(region: str = "us-east-1", timeline: dict[str, float] | No
         stack.enter_context(fake)
         simulation.enforcement = stack.enter_context(Enforcement(fake=fake))
         stack.enter_context(SimulatePrincipalPolicy())
+        simulation.hub = stack.enter_context(FakeSecurityHub())
+        stack.enter_context(FaithfulCallbacks(clock))
         clients.reset()  # sessions made from here on carry the enforcement
         stack.enter_context(RecordingSeam(simulation))
         _reset_moto()

@@ -1,4 +1,4 @@
-"""The built-in story: five notebooks, each showing one thing notebook-guard does (or deliberately does not do)."""
+"""The built-in story: six notebooks, each showing one thing notebook-guard does (or deliberately does not do)."""
 
 from __future__ import annotations
 
@@ -58,6 +58,21 @@ def built_in_story(world: World) -> list[Actor]:
             expected=EXEMPT,
             initial_status="Stopped",
             note=f"no VPC, exempt until {exempt_until}",
+        ),
+        Actor(
+            {
+                "NotebookInstanceName": "payroll-report",
+                "InstanceType": "ml.t3.medium",
+                "RoleArn": role,
+                "VolumeSizeInGB": 30,
+                "Tags": [{"Key": "team", "Value": "finance"}],
+            },
+            arrival="existing",
+            expected=REMEDIATED,
+            note="no VPC since last year; Security Hub reports it",
+            # The finding's trigger remediates, and an existing notebook waits for a person: approved, recreated,
+            # and its finding goes NEW -> NOTIFIED -> RESOLVED.
+            finding="SageMaker.2",
         ),
         Actor(
             {
