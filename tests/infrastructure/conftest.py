@@ -18,6 +18,13 @@ EXISTING_NETWORK = {
     "trail_enabled": "true",
     "sweep_schedule": "cron(0 6 * * ? *)",
     "passrole_role_pattern": "service-role/SageMaker-*",
+    # Approvals and Security Hub with every option on: custom actions, suppressed exempt findings, own findings.
+    "approval": "existing-notebooks",
+    "approval_timeout_hours": "48",
+    "approval_fallback": "quarantine",
+    "suppress_exempt_findings": "true",
+    "own_findings": "true",
+    "finding_action": "quarantine",
 }
 
 
@@ -47,18 +54,3 @@ def default_stack(tmp_path_factory) -> Synthesized:
 def existing_stack(tmp_path_factory) -> Synthesized:
     return Synthesized(dict(EXISTING_NETWORK), str(tmp_path_factory.mktemp("existing")))
 
-
-# Approvals and Security Hub with every option on: custom actions, suppressed exempt findings, own findings.
-APPROVAL = {
-    "approval": "existing-notebooks",
-    "approval_timeout_hours": "48",
-    "approval_fallback": "quarantine",
-    "suppress_exempt_findings": "true",
-    "own_findings": "true",
-    "finding_action": "quarantine",
-}
-
-
-@pytest.fixture(scope="session")
-def approval_stack(tmp_path_factory) -> Synthesized:
-    return Synthesized(dict(APPROVAL), str(tmp_path_factory.mktemp("approval")))

@@ -67,7 +67,7 @@ def calls_made(principal, settings) -> tuple[str, ...]:
     return tuple(c for c in principal.calls if c != "securityhub:BatchImportFindings" or settings.own_findings)
 
 
-@pytest.mark.parametrize("stack_name", ["default_stack", "existing_stack", "approval_stack"])
+@pytest.mark.parametrize("stack_name", ["default_stack", "existing_stack"])
 def test_every_role_holds_every_documented_permission_of_its_calls(stack_name, request):
     synth = request.getfixturevalue(stack_name)
     # An existing alert topic's key is not known to the stack (see the README): only its own topic's key is granted.

@@ -42,11 +42,11 @@ def test_without_approvals_there_are_no_custom_actions_and_no_own_findings_grant
     assert json.dumps(update["Resource"]).endswith(':hub/default"]]}')
 
 
-def test_the_custom_actions_reach_a_function_that_may_only_answer_the_state_machine(approval_stack):
-    stack = approval_stack.stack
+def test_the_custom_actions_reach_a_function_that_may_only_answer_the_state_machine(existing_stack):
+    stack = existing_stack.stack
     created = {
         json.loads(r["Properties"]["Create"])["parameters"]["Id"]: json.loads(r["Properties"]["Create"])
-        for r in approval_stack.resources("Custom::AWS").values()
+        for r in existing_stack.resources("Custom::AWS").values()
     }
     assert set(created) == {"NotebookGuardApprove", "NotebookGuardReject"}
     for call in created.values():
@@ -55,28 +55,28 @@ def test_the_custom_actions_reach_a_function_that_may_only_answer_the_state_mach
     function = stack.approval_action.function
     (rule,) = [
         r
-        for r in _rules(approval_stack)
+        for r in _rules(existing_stack)
         if r.get("EventPattern", {}).get("detail-type") == ["Security Hub Findings - Custom Action"]
     ]
     assert len(rule["EventPattern"]["resources"]) == 2
-    assert rule["Targets"][0]["Arn"] == {"Fn::GetAtt": [approval_stack.logical_id(function.function), "Arn"]}
-    machine = approval_stack.logical_id(stack.workflow.state_machine)
-    (send,) = [s for s in statements(approval_stack, function) if "states:SendTaskSuccess" in actions_of(s)]
+    assert rule["Targets"][0]["Arn"] == {"Fn::GetAtt": [existing_stack.logical_id(function.function), "Arn"]}
+    machine = existing_stack.logical_id(stack.workflow.state_machine)
+    (send,) = [s for s in statements(existing_stack, function) if "states:SendTaskSuccess" in actions_of(s)]
     assert sorted(actions_of(send)) == ["states:SendTaskFailure", "states:SendTaskSuccess"]
     assert send["Resource"] == {"Ref": machine}
-    env = approval_stack.json["Resources"][approval_stack.logical_id(function.function)]["Properties"]["Environment"]
+    env = existing_stack.json["Resources"][existing_stack.logical_id(function.function)]["Properties"]["Environment"]
     assert "NotebookGuardApprove" in json.dumps(env["Variables"]["NG_APPROVE_ACTION_ARN"])
 
 
-def test_the_options_grant_what_they_need_and_reach_the_functions(approval_stack):
-    steps = approval_stack.stack.workflow.steps
-    notify = statements(approval_stack, steps["Notify"])
+def test_the_options_grant_what_they_need_and_reach_the_functions(existing_stack):
+    steps = existing_stack.stack.workflow.steps
+    notify = statements(existing_stack, steps["Notify"])
     (own,) = [s for s in notify if "securityhub:BatchImportFindings" in actions_of(s)]
     assert own["Condition"] == {"StringEquals": {"securityhub:TargetAccount": {"Ref": "AWS::AccountId"}}}
     assert json.dumps(own["Resource"]).endswith('"/default"]]}')
     (update,) = [s for s in notify if "securityhub:BatchUpdateFindings" in actions_of(s)]
     assert update["Condition"]["StringEqualsIfExists"]["securityhub:ASFFSyntaxPath/Workflow.Status"][-1] == "SUPPRESSED"
-    variables = approval_stack.json["Resources"][approval_stack.logical_id(steps["Evaluate"].function)]["Properties"][
+    variables = existing_stack.json["Resources"][existing_stack.logical_id(steps["Evaluate"].function)]["Properties"][
         "Environment"
     ]["Variables"]
     assert variables["NG_APPROVAL"] == "existing-notebooks" and variables["NG_APPROVAL_TIMEOUT_SECONDS"] == "172800"

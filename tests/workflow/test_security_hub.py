@@ -11,6 +11,7 @@ import pytest
 
 from notebook_guard.domain.models import Trigger
 from notebook_guard.handlers import intake
+from notebook_guard.services import findings
 from notebook_guard.settings import get_settings
 from notebook_guard_local.demo.events import cloudtrail_create_event
 from notebook_guard_local.fake import FAULT_KINDS
@@ -104,7 +105,8 @@ def test_more_than_100_findings_are_read_page_by_page_and_updated_100_at_a_time(
     assert {f["Workflow"]["Status"] for f in harness.hub.findings_about(arn)} == {"RESOLVED"}
 
 
-def test_unprocessed_findings_are_retried_then_reported_without_failing_the_remediation(harness):
+def test_unprocessed_findings_are_retried_then_reported_without_failing_the_remediation(harness, monkeypatch):
+    monkeypatch.setattr(findings, "RETRY_PAUSES", (0, 0, 0))  # the pauses between retries, not slept here
     harness.create_notebook("analysis")
     finding = harness.hub.add_control_finding(arn_of(harness))
     harness.hub.fail_updates("ConcurrentUpdateError", times=1)  # retried: the NOTIFIED update goes through
