@@ -96,6 +96,9 @@ def test_a_custom_action_without_a_pending_approval_or_not_ours_is_reported(acco
     nothing = handle(hub.custom_action_event(APPROVE, [finding], "Approve remediation"), ACCOUNT)
     assert nothing["outcome"] == "approved"
     assert nothing["results"][arn]["result"] == "nothing-waiting"
+    member = hub.add_control_finding(arn.replace(ACCOUNT, "210987654321"))  # a member account's, seen by its admin
+    mixed = handle(hub.custom_action_event(APPROVE, [member]), ACCOUNT)
+    assert [r["result"] for r in mixed["results"].values()] == ["ignored"]
     other = f"arn:aws:securityhub:{REGION}:{ACCOUNT}:action/custom/SendToJira"
     assert (
         "not one of notebook-guard's custom actions"

@@ -55,8 +55,9 @@ def test_the_workflow_writes_notified_then_resolved_and_notes_otherwise():
     assert resolved.status is findings.WorkflowStatus.RESOLVED
     assert "subnet-0123456789abcdef0" in resolved.note and "s3://b/snapshots/analysis/x/1.json" in resolved.note
     blocked = findings.update_for("blocked", DOCUMENT, "x" * 2000)
-    assert blocked.status is None and len(blocked.request([{"Id": "i", "ProductArn": "p"}])["Note"]["Text"]) == 512
-    assert "Workflow" not in blocked.request([])
+    assert blocked.status is findings.WorkflowStatus.NOTIFIED  # never a note alone on a NEW finding: no loop
+    assert len(blocked.request([{"Id": "i", "ProductArn": "p"}])["Note"]["Text"]) == 512
+    assert "Workflow" not in findings.update_for("gone", DOCUMENT, "g").request([])
     assert findings.update_for("exempt", DOCUMENT, "e").status is None
     assert (
         findings.update_for("exempt", DOCUMENT, "e", suppress_exempt=True).status is findings.WorkflowStatus.SUPPRESSED

@@ -1,7 +1,8 @@
 """Security Hub control findings about a notebook, and what the workflow writes on them. Pure: no boto3.
 
 The workflow follows each notebook's control findings (SageMaker.1/.2/.3): ``NOTIFIED`` with a note when it
-starts to act, a note at every end a person should read (blocked, failed, stuck, not approved...), ``RESOLVED``
+starts to act, a note (still ``NOTIFIED``) at every end a person should read (blocked, failed, stuck, not
+approved...), ``RESOLVED``
 with a note once the recreated notebook passed Verify, and ``SUPPRESSED`` for an exempt notebook when the
 deployment asks for it. Only findings still ``NEW`` or ``NOTIFIED`` are touched: a finding a person resolved or
 suppressed keeps their decision and their note (a finding has one Note; BatchUpdateFindings replaces it).
@@ -132,7 +133,9 @@ def update_for(moment: str, document: dict, summary: str = "", suppress_exempt: 
             WorkflowStatus.NOTIFIED, f"{run} handles this notebook: action {action}, trigger {document.get('trigger')}."
         )
     if moment == APPROVAL_REQUESTED:
-        return FindingUpdate(None, f"{run} waits for a person to approve '{action}' before acting. {summary}")
+        return FindingUpdate(
+            WorkflowStatus.NOTIFIED, f"{run} waits for a person to approve '{action}' before acting. {summary}"
+        )
     if moment == "remediated":
         snapshot = document.get("snapshot") or {}
         verified = (document.get("verified") or {}).get("after") or {}
@@ -143,7 +146,11 @@ def update_for(moment: str, document: dict, summary: str = "", suppress_exempt: 
         return FindingUpdate(WorkflowStatus.RESOLVED, f"Remediated by {run}.{where}{kept} {summary}")
     if moment == "exempt":
         return FindingUpdate(WorkflowStatus.SUPPRESSED if suppress_exempt else None, f"{run}: exempt. {summary}")
-    if moment in ("blocked", "failed", "stuck", "violation", "quarantined", "gone"):
+    if moment in ("blocked", "failed", "stuck", "violation", "quarantined"):
+        # NOTIFIED again (a no-op when the start set it): a note left on a NEW finding would emit a NEW event,
+        # which the finding rule matches, and the next trigger would come round again.
+        return FindingUpdate(WorkflowStatus.NOTIFIED, f"{run}: {moment}. {summary}")
+    if moment == "gone":  # a NEW event of a notebook that is gone starts nothing (the intake finds no notebook)
         return FindingUpdate(None, f"{run}: {moment}. {summary}")
     # compliant: Security Hub resolves the finding itself once the control passes; duplicate: the holder writes;
     # blocked-again: the same note is already there.

@@ -56,16 +56,19 @@ def process(event: Any, function_account: str | None = None) -> dict:
         for arn in findings.notebook_arns_of(finding.model_dump(exclude_none=True)):
             if arn in results:
                 continue
-            results[arn] = decide_for(arn, approved, by, reason_of(finding, parsed.detail.actionName), settings)
+            results[arn] = decide_for(
+                arn, approved, by, reason_of(finding, parsed.detail.actionName), settings, parsed.account
+            )
     if not results:
         return ignored("none of the chosen findings is about a notebook instance")
     logger.info("Custom action handled", extra={"approved": approved, "results": results})
     return {"outcome": "approved" if approved else "rejected", "results": results}
 
 
-def decide_for(notebook_arn: str, approved: bool, by: str, reason: str, settings: Settings) -> dict:
+def decide_for(notebook_arn: str, approved: bool, by: str, reason: str, settings: Settings, account: str) -> dict:
     parts = notebook_arn.split(":")
-    if len(parts) < 6 or parts[3] != settings.region:
+    # An administrator account's console shows its members' findings too: only this account's notebooks are ours.
+    if len(parts) < 6 or parts[3] != settings.region or parts[4] != account:
         return {"result": "ignored", "reason": "a notebook of another region or account"}
     if not settings.coordination_table:
         return {"result": "ignored", "reason": "NG_COORDINATION_TABLE is not set"}
