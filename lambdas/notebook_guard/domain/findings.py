@@ -23,7 +23,7 @@ CONTROL_IDS = ("SageMaker.1", "SageMaker.2", "SageMaker.3")
 NOTEBOOK_RESOURCE_TYPE = "AwsSageMakerNotebookInstance"
 # BatchUpdateFindings and BatchImportFindings take at most 100 findings a call (API Reference).
 BATCH_LIMIT = 100
-# Note.Text and Note.UpdatedBy: at most 512 characters each (ASFF, "Note").
+# Note.Text: at most 512 characters (API Reference, "Note").
 NOTE_LIMIT = 512
 UPDATED_BY = "notebook-guard"
 # UnprocessedFindings error codes worth another try (API Reference, BatchUpdateFindingsUnprocessedFinding):

@@ -251,8 +251,8 @@ class FakeSecurityHub:
         if status is not None and status not in STATUSES:
             raise _invalid(f"Workflow.Status must be one of {', '.join(STATUSES)}")
         note = params.get("Note")
-        if note is not None and (len(note.get("Text", "")) > 512 or len(note.get("UpdatedBy", "")) > 512):
-            raise _invalid("Note.Text and Note.UpdatedBy are at most 512 characters")
+        if note is not None and len(note.get("Text", "")) > 512:  # API Reference, Note: Text at most 512
+            raise _invalid("Note.Text is at most 512 characters")
         failure = None
         if self._update_failures:
             failure = self._update_failures[0][0]
