@@ -163,7 +163,12 @@ def fast_client_retries(max_attempts: int = 3) -> Iterator[None]:
 
     fake_time = types.SimpleNamespace(sleep=lambda seconds: None, time=time.time, monotonic=time.monotonic)
     config = Config(retries={"mode": "standard", "max_attempts": max_attempts})
-    with mock.patch.object(clients, "RETRY_CONFIG", config), mock.patch.object(botocore.endpoint, "time", fake_time):
+    services = dict.fromkeys(clients.SERVICE_CONFIGS, config)
+    with (
+        mock.patch.object(clients, "RETRY_CONFIG", config),
+        mock.patch.object(clients, "SERVICE_CONFIGS", services),
+        mock.patch.object(botocore.endpoint, "time", fake_time),
+    ):
         clients.reset()
         yield
     clients.reset()

@@ -150,3 +150,17 @@ def test_a_task_token_step_functions_never_issued_is_refused_as_invalid(hub):
         with pytest.raises(ClientError) as caught:
             send()
         assert caught.value.response["Error"]["Code"] == "InvalidToken"
+
+
+def test_finding_updates_stop_at_their_time_budget_and_say_what_is_left(hub, monkeypatch):
+    """A step's Security Hub work is bounded (its client's 3 attempts, and this budget): never a step timeout."""
+    from notebook_guard.services import findings
+    from notebook_guard.settings import Settings
+
+    for _ in range(150):
+        hub.add_control_finding(NOTEBOOK, emit=False)
+    monkeypatch.setattr(findings, "BUDGET_SECONDS", 0.0)
+    document = {"notebook_arn": NOTEBOOK, "execution_id": "arn:aws:states:us-east-1:1:execution:m:e", "action": "x"}
+    report = findings.follow(findings.findings.STARTED, document, Settings(region=REGION))
+    assert report.findings == 150 and report.updated == 0
+    assert report.error == "time budget of 0 s spent: 150 left"

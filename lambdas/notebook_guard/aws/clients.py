@@ -16,6 +16,14 @@ RETRY_CONFIG = Config(
     read_timeout=30,
 )
 
+# Security Hub is best effort inside the workflow's steps (a finding update must never fail or outlast a step):
+# fewer attempts and short timeouts, so a throttled or unreachable Security Hub gives up well within a step's timeout.
+SERVICE_CONFIGS = {
+    "securityhub": Config(
+        retries={"mode": "adaptive", "max_attempts": 3}, max_pool_connections=8, connect_timeout=3, read_timeout=5
+    ),
+}
+
 # Clients are thread-safe once made; sessions are not, so making a client (and the session) is serialised.
 _lock = threading.RLock()
 _clients: dict[tuple[str, str | None], object] = {}
@@ -39,7 +47,8 @@ def client(service: str, region: str | None = None):
     with _lock:
         existing = _clients.get(key)
         if existing is None:  # not made by another thread while this one waited for the lock
-            existing = _clients[key] = session().client(service, region_name=region, config=RETRY_CONFIG)
+            config = SERVICE_CONFIGS.get(service, RETRY_CONFIG)
+            existing = _clients[key] = session().client(service, region_name=region, config=config)
         return existing
 
 

@@ -24,6 +24,9 @@ from notebook_guard.workflow_steps import COORDINATION_PARTITION_KEY, COORDINATI
 
 # UnprocessedFindings with a retryable error code are sent again this many times, after these pauses.
 RETRY_PAUSES = (0.5, 1.0, 2.0)
+# The most one step spends on Security Hub (its client gives up after 3 attempts of at most 5 s each, too): the
+# steps that write findings have 30 s in all.
+BUDGET_SECONDS = 12.0
 NOT_ENABLED_ITEM = "securityhub-not-enabled"
 
 
@@ -67,12 +70,16 @@ def follow(
     if not arn or update is None:
         report.skipped = "nothing to write at this moment"
         return report
+    deadline = time.monotonic() + BUDGET_SECONDS
     try:
         found = findings.open_findings(securityhub.control_findings(arn, settings.region))
         report.findings = len(found)
         report.status = update.status.value if update.status else None
         for batch in findings.batches([findings.identifier(f) for f in found]):
-            _update_batch(update, batch, report, settings.region, sleep)
+            if time.monotonic() > deadline:
+                report.error = f"time budget of {BUDGET_SECONDS:g} s spent: {report.findings - report.updated} left"
+                break
+            _update_batch(update, batch, report, settings.region, sleep, deadline)
     except (ClientError, BotoCoreError) as error:
         report.not_enabled = securityhub.is_not_enabled(error)
         report.error = _describe(error)
@@ -80,7 +87,7 @@ def follow(
 
 
 def _update_batch(
-    update: findings.FindingUpdate, batch: list[dict], report: FindingReport, region: str, sleep
+    update: findings.FindingUpdate, batch: list[dict], report: FindingReport, region: str, sleep, deadline: float
 ) -> None:
     pending = batch
     for attempt in range(len(RETRY_PAUSES) + 1):
@@ -91,7 +98,7 @@ def _update_batch(
         report.unprocessed += [_unprocessed(u) for u in final]
         if not retry:
             return
-        if attempt == len(RETRY_PAUSES):
+        if attempt == len(RETRY_PAUSES) or time.monotonic() + RETRY_PAUSES[attempt] > deadline:
             report.unprocessed += [_unprocessed(u) for u in retry]
             return
         sleep(RETRY_PAUSES[attempt])
