@@ -1,10 +1,11 @@
 """The finding follows the remediation: write the workflow's moments on the notebook's Security Hub findings, and
 (optionally) import notebook-guard's own finding for each remediation.
 
-Nothing here may fail a remediation. The client's own retries (adaptive, ten attempts) ride out throttling and
-5xx; what still fails, every finding Security Hub did not process after the bounded retries here, and Security
-Hub not being enabled at all, is returned as a report that the step records in the audit table and the alert
-carries. Security Hub not enabled is said once per account and region (the coordination table remembers it).
+Nothing here may fail a remediation, or outlast a step. The client retries throttling and 5xx (three attempts,
+short timeouts: ``aws.clients.SERVICE_CONFIGS``) and a step spends at most ``BUDGET_SECONDS`` here; what still
+fails, every finding Security Hub did not process after the bounded retries here, and Security Hub not being
+enabled at all, is returned as a report that the step records in the audit table and the alert carries. Security
+Hub not enabled is said once per account and region (the coordination table remembers it).
 """
 
 from __future__ import annotations

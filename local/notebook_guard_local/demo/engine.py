@@ -11,30 +11,24 @@ ASL file. Every observation lands in a ``NotebookRecord``.
 
 from __future__ import annotations
 
-import io
 import json
-import time
-from argparse import Namespace
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
 from notebook_guard.domain.alerts import parse_alert_body
-from notebook_guard.domain.errors import NoPendingApproval
 from notebook_guard.domain.evaluation import evaluate
 from notebook_guard.domain.models import Action, NotebookFacts
 from notebook_guard.domain.recreate import REMEDIATED_AT_TAG, SNAPSHOT_TAG
 from notebook_guard.handlers import intake
 from notebook_guard.handlers.sweep import run_sweep
-from notebook_guard.permissions import principals
-from notebook_guard.services import approvals
 from notebook_guard.settings import get_settings
-from notebook_guard_local.approvals import run_decision
+from notebook_guard_local.demo import security_team
 from notebook_guard_local.demo.events import cloudtrail_create_event, state_change_event
 from notebook_guard_local.demo.simulation import ACCOUNT, Simulation
 from notebook_guard_local.demo.timeline import TimelineRow, timeline_of
 from notebook_guard_local.fake.enforcement import acting_as
-from notebook_guard_local.roles import INTAKE_ROLE, SWEEP_ROLE, acting_as_principal, cli_names, cli_role_name
+from notebook_guard_local.roles import INTAKE_ROLE, SWEEP_ROLE
 from notebook_guard_local.workflow_runner import Execution
 
 # Outcomes, as the before/after table and the report name them.
@@ -232,57 +226,8 @@ class Player:
             summary = run_sweep(get_settings())
         return self._finish(Trigger(at, "Scheduled sweep (every notebook in the region)", summary))
 
-    def approve_waiting(self, timeout: float = 60.0) -> list[str]:
-        """The security engineer approves every remediation that waits for a person, with ``notebook-guard
-        approve`` as their own (operator) role; returns what the command printed."""
-        sfn = self.sim.client("stepfunctions")
-        table = self.sim.world.coordination_table
-        decided: set[str] = set()
-        said: list[str] = []
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            listed = sfn.list_executions(stateMachineArn=self.sim.runner.state_machine_arn, statusFilter="RUNNING")
-            running = {e["executionArn"] for e in listed["executions"]} - self._seen_executions
-            if running <= decided:
-                break
-            for arn in sorted(running - decided):
-                try:
-                    approvals.pending(table, arn, self.sim.region)
-                except NoPendingApproval:
-                    continue  # not waiting for a person (yet)
-                said += self._approve(arn, table)
-                decided.add(arn)
-            time.sleep(0.02)
-        return said
-
-    def _approve(self, execution_arn: str, table: str) -> list[str]:
-        out = io.StringIO()
-        args = Namespace(
-            execution=execution_arn,
-            reason="Checked with the notebook's owner: recreate it in the private subnet",
-            coordination_table=table,
-            json=False,
-            region=self.sim.region,
-        )
-        machine = self.sim.runner.state_machine_arn
-        names = cli_names(self.sim.region, coordination_table=table, state_machine_arn=machine)
-        with acting_as_principal(principals.CLI_APPROVE, cli_role_name("approve"), names):
-            run_decision(args, approved=True, stream=out)
-        printed = out.getvalue().replace(execution_arn, execution_arn.rsplit(":", 1)[-1]).splitlines()
-        return ["$ notebook-guard approve ... (the security engineer)", *printed]
-
-    def _finding_line(self, finding_id: str) -> str:
-        statuses = [
-            e["detail"]["findings"][0]["Workflow"]["Status"]
-            for e in self.sim.hub.events
-            if e["detail"]["findings"][0]["Id"] == finding_id
-        ]
-        path = " -> ".join(s for i, s in enumerate(statuses) if i == 0 or s != statuses[i - 1])
-        control = self.sim.hub.finding(finding_id)["Compliance"]["SecurityControlId"]
-        return f"Security Hub finding {control}: {path}"
-
     def _finish(self, trigger: Trigger) -> Trigger:
-        trigger.notes += self.approve_waiting()
+        trigger.notes += security_team.approve_waiting(self.sim, self._seen_executions)
         handed_on = set()
         for execution in self.sim.wait_for_executions(self._seen_executions):
             name = _execution_notebook(execution)
@@ -302,7 +247,7 @@ class Player:
                 )
         self._marks_used = len(self.sim.marks)
         if trigger.finding_id:
-            trigger.notes.append(self._finding_line(trigger.finding_id))
+            trigger.notes.append(security_team.finding_line(self.sim, trigger.finding_id))
         if "counts" in trigger.result:  # a sweep evaluates every notebook; only violators are handed on
             for record in self.records.values():
                 found = "violation: handed to the workflow" if record.name in handed_on else "nothing to do"
