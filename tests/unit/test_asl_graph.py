@@ -206,6 +206,10 @@ def _leaf(rule: dict, facts: dict) -> bool | None:
         if variable not in facts:
             return None
         return (facts[variable] is None) == rule["IsNull"]
+    if "IsPresent" in rule:
+        if variable not in facts:
+            return None
+        return (facts[variable] is not None) == rule["IsPresent"]
     if facts.get(variable) is None:
         return None
     for operator in ("BooleanEquals", "StringEquals"):
@@ -245,6 +249,8 @@ def deletes_reached(approval_required: bool) -> set[tuple[str, str]]:
             "$.approval.required": approval_required,
             "$.action": action,
             "$.approval.decision": None if decision == "none" else decision,
+            # SendTaskSuccess carries the decision: approved, or (someone's mistake) an answer without approved=true.
+            "$.approval.decision.approved": {"approved": True, "answered": False}.get(decision),
         }
         nexts: list[tuple[str, str, str]] = []
         if state["Type"] == "Choice":
@@ -258,6 +264,7 @@ def deletes_reached(approval_required: bool) -> set[tuple[str, str]]:
                 nexts.append((state["Default"], action, decision))
         elif node == APPROVAL_TASK:
             nexts.append((state["Next"], action, "approved"))
+            nexts.append((state["Next"], action, "answered"))
             for catch in state["Catch"]:
                 refused = "States.ALL" not in catch["ErrorEquals"]
                 nexts.append((catch["Next"], action, "refused" if refused else decision))
@@ -270,6 +277,7 @@ def deletes_reached(approval_required: bool) -> set[tuple[str, str]]:
 
 
 def test_delete_is_unreachable_without_an_approval_when_the_approval_applies():
+    # Refused, timed out, or answered without approved=true: never the Delete.
     assert deletes_reached(approval_required=True) == {("remediate", "approved")}
     # The gate does not stand in the way when the deployment needs no approval.
     assert deletes_reached(approval_required=False) == {("remediate", "none")}

@@ -199,3 +199,16 @@ def test_existing_notebooks_need_an_approval_and_new_ones_do_not(harness, monkey
     harness.clock.advance(TIMEOUT)
     assert harness.runner.wait(execution_arn).status == "SUCCEEDED"
     assert harness.exists("older")
+
+
+def test_an_answer_that_is_not_an_approval_counts_as_none(gated):
+    """SendTaskSuccess without approved=true (someone calling the API by hand) is no approval: the fallback runs."""
+    from notebook_guard.aws import stepfunctions
+
+    harness = gated
+    execution_arn = harness.start()
+    waiting = harness.pending_approval(execution_arn)
+    stepfunctions.send_task_success(waiting.token, '{"looks": "fine to me"}', REGION)
+    execution = harness.runner.wait(execution_arn)
+    assert execution.status == "SUCCEEDED" and kinds(harness)[-1] == "violation"
+    assert "sagemaker:DeleteNotebookInstance" not in harness.faults.calls
