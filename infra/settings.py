@@ -16,10 +16,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from infra import constants
 from notebook_guard.domain.evaluation import DEFAULT_EXEMPT_TAG
 from notebook_guard.domain.models import Action
 from notebook_guard.settings import DEFAULT_ENDPOINTS
+
+# Relative, and nothing from aws_cdk: the command line ships this module (as notebook_guard_local.stack.settings)
+# to judge notebooks with the stack's own validation.
+from . import constants
 
 # Endpoint name -> what a notebook uses it for. The first five are what every private notebook needs.
 KNOWN_ENDPOINTS = {
