@@ -7,23 +7,44 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import TextIO
 
+from notebook_guard.domain.alerts import JSON_MARKER
 from notebook_guard_local.demo.engine import NotebookRecord, Trigger
 from notebook_guard_local.demo.timeline import clock, duration
+from notebook_guard_local.wording import plural
 
 WIDTH = 100
+# Alert lines whose facts the demo already shows around the alert (the account, the notebook, the trigger, the
+# execution): printed with --verbose only.
+KNOWN_FROM_THE_STORY = ("Where:", "ARN:", "Found by:", "Workflow execution:", "Console:")
 
 
 class Printer:
-    def __init__(self, stream: TextIO | None = None, colour: bool | None = None, show_alerts: bool = True) -> None:
+    """``verbose``: each alert's JSON document too; ``quiet``: only the verdict."""
+
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        colour: bool | None = None,
+        show_alerts: bool = True,
+        verbose: bool = False,
+        quiet: bool = False,
+    ) -> None:
         self.stream = stream or sys.stdout
         if colour is None:
             colour = hasattr(self.stream, "isatty") and self.stream.isatty() and not os.environ.get("NO_COLOR")
         self.colour = colour
         self.show_alerts = show_alerts
+        self.verbose = verbose
+        self.quiet = quiet
 
     def line(self, text: str = "") -> None:
+        if not self.quiet:
+            self.emit(text)
+
+    def emit(self, text: str = "") -> None:
         print(text, file=self.stream, flush=True)
 
     def paint(self, text: str, code: str) -> str:
@@ -70,7 +91,8 @@ class Printer:
         if "counts" in result:
             counts = result["counts"]
             self.line(
-                f"  sweep: {counts.get('evaluated', 0)} notebooks evaluated: {counts.get('compliant', 0)} compliant, "
+                f"  sweep: {plural(counts.get('evaluated', 0), 'notebook')} evaluated: "
+                f"{counts.get('compliant', 0)} compliant, "
                 f"{counts.get('exempt', 0)} exempt, {counts.get('violating', 0)} violating "
                 f"-> action '{result.get('action')}'"
             )
@@ -83,7 +105,6 @@ class Printer:
             action = f" (action '{result['action']}')" if result.get("action") else ""
             self.line(f"  intake: {result.get('notebook_name')} {found} -> {result.get('outcome')}{action}"[:WIDTH])
         for execution, rows in trigger.executions:
-            self.line()
             self.line(f"  Workflow execution {execution.arn.rsplit(':', 1)[-1]}")
             self.line(f"    {'time':<10} {'step (state entered)':<66} notebook")
             for row in rows:
@@ -96,16 +117,23 @@ class Printer:
             self.alerts(trigger.alerts)
 
     def alerts(self, alerts: list[dict]) -> None:
+        """Each alert as the security team reads it: the subject, then the human text (blank lines folded, and
+        the lines the story already shows, account, ARN, trigger, execution and console link, only with
+        ``verbose``); the JSON document that follows the text in the message only with ``verbose``."""
         if not alerts:
             self.line("\n  No alert sent.")
             return
         for alert in alerts:
+            text, marker, document = alert["message"].partition(JSON_MARKER)
             self.line()
-            self.line(self.bold("  >>> Alert received by the security team (SNS -> e-mail/queue)"))
-            self.line(f"  Subject: {alert['subject']}")
-            self.line("")
-            for text in alert["message"].splitlines():
-                self.line(f"  | {text}")
+            self.line(self.bold(f"  >>> Alert (SNS): {alert['subject']}"))
+            for line in text.splitlines():
+                if line.strip() and (self.verbose or not line.startswith(KNOWN_FROM_THE_STORY)):
+                    self.line(f"  | {line}")
+            if self.verbose and marker:
+                self.line(f"  | {marker}")
+                for line in document.strip().splitlines():
+                    self.line(f"  | {line}")
 
     def table(self, records: list[NotebookRecord]) -> None:
         self.heading("Before and after")
@@ -142,9 +170,15 @@ class Printer:
         if wrong:
             names = ", ".join(r.name for r in wrong)
             text = f"VERDICT: {len(wrong)} of {len(records)} notebooks NOT as expected ({names})"
-            self.line(self.paint(self.bold(text), "31"))
+            self.emit(self.paint(self.bold(text), "31"))
         else:
-            text = f"VERDICT: all {len(records)} notebooks as expected"
-            self.line(self.paint(self.bold(text), "32"))
+            text = f"VERDICT: all {plural(len(records), 'notebook')} as expected"
+            self.emit(self.paint(self.bold(text), "32"))
         self.line(f"({wall:.1f} s of real time for {duration(simulated)} of simulated time; nothing was slept)")
         return not wrong
+
+    def snapshots(self, directory: Path, saved: list[Path]) -> None:
+        documents = [p for p in saved if p.suffix == ".json"]
+        self.line(f"{plural(len(documents), 'snapshot')} written under {directory}/, each with its .sha256. Try:")
+        for path in documents[:1]:
+            self.line(f"  notebook-guard restore --dry-run --offline {path}")
