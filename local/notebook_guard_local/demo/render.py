@@ -169,10 +169,10 @@ class Printer:
         self.line()
         if wrong:
             names = ", ".join(r.name for r in wrong)
-            text = f"VERDICT: {len(wrong)} of {len(records)} notebooks NOT as expected ({names})"
+            text = f"VERDICT: {len(wrong)} of {plural(len(records), 'notebook')} NOT as expected ({names})"
             self.emit(self.paint(self.bold(text), "31"))
         else:
-            text = f"VERDICT: all {plural(len(records), 'notebook')} as expected"
+            text = f"VERDICT: {'all ' if len(records) > 1 else ''}{plural(len(records), 'notebook')} as expected"
             self.emit(self.paint(self.bold(text), "32"))
         self.line(f"({wall:.1f} s of real time for {duration(simulated)} of simulated time; nothing was slept)")
         return not wrong
