@@ -27,7 +27,14 @@ def settings_module() -> ModuleType:
     try:
         return importlib.import_module("notebook_guard_local.stack.settings")
     except ModuleNotFoundError:
+        pass
+    try:
         return importlib.import_module("infra.settings")
+    except ModuleNotFoundError:
+        raise CommandError(
+            "this installation lacks the stack's settings code (notebook_guard_local.stack): reinstall "
+            "notebook-guard, or pass --no-settings"
+        ) from None
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,8 @@ def test_the_built_in_story_plays_as_expected_and_exits_0(tmp_path, capsys):
     assert "destroys its ML storage volume (/home/ec2-user/SageMaker)" in text
 
     assert report["passed"] is True
+    assert report["tool"]["name"] == "notebook-guard" and report["time"].endswith("Z")
+    assert report["account"] == "123456789012" and report["regions"] == ["us-east-1"]
     by_name = {n["name"]: n for n in report["notebooks"]}
     assert by_name["fraud-model"]["alerts"] == [] and by_name["vendor-poc"]["alerts"] == []
     assert [a["document"]["kind"] for a in by_name["legacy-etl"]["alerts"]] == ["violation"]

@@ -68,6 +68,18 @@ def test_the_wheel_carries_the_asl_file_and_the_pure_stack_settings(wheel):
     assert any(r.startswith("aws-cdk-lib") and 'extra == "dev"' in r for r in requires)
 
 
+def test_the_stacks_settings_import_without_the_cdk():
+    """The command line ships infra/settings.py: it must stay importable with no aws_cdk or constructs."""
+    program = (
+        "import sys; sys.modules.update(aws_cdk=None, constructs=None, cdk_nag=None); "
+        "import infra.settings; print(infra.settings.StackSettings.from_context({}).root_access)"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(str(ROOT / p) for p in ("", "lambdas"))}
+    result = subprocess.run([sys.executable, "-c", program], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "disabled"
+
+
 @pytest.mark.slow
 def test_the_installed_wheel_runs_version_and_the_demo_outside_the_repository(wheel, tmp_path):
     environment = tmp_path / "venv"

@@ -99,10 +99,9 @@ def run(args: argparse.Namespace) -> int:
 def write_machine_readable(result, options, output: str) -> None:
     import json
 
-    from notebook_guard.aws.account import caller_account
     from notebook_guard_local.reports import envelope, request_rows, write_sections_csv
 
-    account = caller_account(result.region)
+    account = result.arn.split(":")[4] if result.arn else None  # the described notebook's: no extra call
     settings = {
         "subnet_id": options.subnet_id,
         "security_group_ids": list(options.security_group_ids),

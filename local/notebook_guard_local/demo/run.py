@@ -106,7 +106,7 @@ def play(
 
     from notebook_guard_local.demo.engine import Player
     from notebook_guard_local.demo.render import Printer
-    from notebook_guard_local.demo.report import build_report, write_report
+    from notebook_guard_local.demo.report import REPORT_SCHEMA, build_report, write_report
     from notebook_guard_local.demo.scenario import scenario_actors
     from notebook_guard_local.demo.simulation import simulated_account
     from notebook_guard_local.demo.story import built_in_story
@@ -147,7 +147,12 @@ def play(
     if keep_snapshots:
         printer.snapshots(Path(keep_snapshots), kept)
     settings = {"event_action": event_action.value, "sweep_action": sweep_action.value, "region": simulation.region}
-    report = build_report(records, player.triggers, settings, passed)
+    from notebook_guard_local.demo.simulation import ACCOUNT
+    from notebook_guard_local.reports import envelope
+
+    # Who made it, when, for which (simulated) account and region, then the demo's own document.
+    made = envelope(REPORT_SCHEMA, regions=[simulation.region], settings=settings, account=ACCOUNT)
+    report = made | build_report(records, player.triggers, settings, passed)
     if report_path:
         write_report(report_path, report)
         printer.line(f"Report written to {report_path}")
