@@ -48,17 +48,12 @@ class Access:
     verbose: bool = False
 
 
-class _Chosen:
-    endpoint_url: str | None = None  # --endpoint-url of the running command
-
-
 def configure(access: Access) -> None:
     """Clients made from now on use the profile, endpoint and fail-fast configuration; calls are announced."""
     from notebook_guard.aws import clients
 
-    _Chosen.endpoint_url = None
     if access.endpoint_url:
-        _Chosen.endpoint_url = validate_endpoint(access.endpoint_url)
+        validate_endpoint(access.endpoint_url)
     notices = CallNotices(quiet=access.quiet, verbose=access.verbose)
     clients.configure(
         profile=access.profile, endpoint_url=access.endpoint_url, config=CLI_CONFIG, on_session=notices.register
@@ -88,7 +83,9 @@ def _partitions() -> tuple[tuple[str, re.Pattern, frozenset[str]], ...]:
 
 def custom_endpoint() -> str | None:
     """The endpoint every call goes to instead of AWS's, when one is set (--endpoint-url, AWS_ENDPOINT_URL)."""
-    return _Chosen.endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
+    from notebook_guard.aws import clients
+
+    return clients.configured_endpoint() or os.environ.get("AWS_ENDPOINT_URL")
 
 
 def validate_region(name: str) -> str:

@@ -47,6 +47,11 @@ def configure(
         _Overrides.config, _Overrides.on_session = config, on_session
 
 
+def configured_endpoint() -> str | None:
+    """The endpoint ``configure`` chose (the environment's AWS_ENDPOINT_URL is botocore's business)."""
+    return _Overrides.endpoint_url
+
+
 def session() -> boto3.session.Session:
     global _session
     with _lock:
