@@ -57,12 +57,12 @@ _VOLUME_WHEN_RECREATED = {
     ),
     AlertKind.REMEDIATION_STARTED: (
         f"Deleting the notebook destroys its {VOLUME} and every file on it; the snapshot holds the notebook's "
-        "configuration (settings, tags, lifecycle scripts), not its files. The recreated notebook starts with an "
-        "empty volume."
+        "configuration (settings, tags, lifecycle scripts), not its files: none of them will be on the recreated "
+        "notebook's new volume."
     ),
     AlertKind.REMEDIATED: (
-        f"The original notebook's {VOLUME} was destroyed when it was deleted; the recreated notebook started with "
-        "an empty volume. The snapshot restores the configuration only."
+        f"The original notebook's {VOLUME} was destroyed when it was deleted: none of its files are on the "
+        "recreated notebook's new volume. The snapshot restores the configuration only."
     ),
     AlertKind.FAILED: (
         f"If the notebook was deleted, its {VOLUME} was destroyed with it: the snapshot restores the "
