@@ -22,12 +22,11 @@ SWEEP_HANDLER = "notebook_guard.handlers.sweep.handler"
 PYTHON_VERSION = "3.12"
 POWERTOOLS_LAYER_ACCOUNT = "017000801446"  # AWS's publishing account for Powertools for AWS Lambda (Python)
 POWERTOOLS_LAYER_NAME = "AWSLambdaPowertoolsPythonV3-python312-arm64"
-# Layer version of aws-lambda-powertools 3.37.0 (the version pinned in requirements.txt). UNCONFIRMED: no primary
-# source for the 3.37.0 -> N mapping was reachable offline; third-party code pins :32 for 3.28.0 and AWS publishes
-# one layer version per release. Check with
-#   aws ssm get-parameter --name /aws/service/powertools/python/arm64/python3.12/3.37.0
-# and override with `-c powertools_layer_version=N`.
-POWERTOOLS_LAYER_VERSION = 41
+# AWS publishes the layer's ARN in a public SSM parameter per architecture and runtime (Powertools for AWS Lambda
+# (Python) docs, Installation > Lambda Layer > "Using SSM Parameter Store":
+# /aws/service/powertools/python/${Architecture}/${PythonVersion}/latest). The stack resolves it at deploy time
+# unless the setting powertools_layer_version pins a layer version.
+POWERTOOLS_SSM_PARAMETER = f"/aws/service/powertools/python/arm64/python{PYTHON_VERSION}/latest"
 
 # Audit table: generic single-table keys; records that expire carry an epoch-seconds TTL attribute.
 # Key names are the runtime's (the code that writes the records owns them).

@@ -59,3 +59,8 @@ def lambda_environment(
     }
     # Unset values are left out (the runtime treats a missing variable as its default), never sent as "".
     return {name: value for name, value in environment.items() if value not in (None, "")}
+
+
+def step_roles_variable(role_arns: dict[str, str]) -> dict[str, str]:
+    """NG_STEP_ROLE_ARNS for the Preflight: the roles of the steps that act, whose policies it simulates."""
+    return {"NG_STEP_ROLE_ARNS": ",".join(f"{step}={arn}" for step, arn in role_arns.items())}

@@ -20,10 +20,6 @@ from notebook_guard.domain.evaluation import DEFAULT_EXEMPT_TAG
 from notebook_guard.domain.models import Action
 from notebook_guard.settings import DEFAULT_ENDPOINTS
 
-# Relative, and nothing from aws_cdk: the command line ships this module (as notebook_guard_local.stack.settings)
-# to judge notebooks with the stack's own validation.
-from . import constants
-
 # Endpoint name -> what a notebook uses it for. The first five are what every private notebook needs.
 KNOWN_ENDPOINTS = {
     "sagemaker.api": "SageMaker API (the notebook's own calls, the Jupyter extension)",
@@ -180,7 +176,8 @@ class StackSettings(BaseModel):
     # Operations
     trail_enabled: bool = False
     log_retention_days: int = 90
-    powertools_layer_version: int = constants.POWERTOOLS_LAYER_VERSION
+    # None: the layer AWS publishes for the runtime, resolved at deploy time from its public SSM parameter.
+    powertools_layer_version: int | None = None
 
     # --- per-setting validation: each message says what is expected -----------------------------------------
 
@@ -313,7 +310,9 @@ class StackSettings(BaseModel):
 
     @field_validator("powertools_layer_version", mode="before")
     @classmethod
-    def _layer_version(cls, value: Any) -> int:
+    def _layer_version(cls, value: Any) -> int | None:
+        if value in (None, ""):
+            return None
         return _int(value, 1, 10_000)
 
     # --- settings that only make sense together ----------------------------------------------------------------

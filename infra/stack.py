@@ -19,7 +19,7 @@ from infra.constructs.storage import Storage
 from infra.constructs.trail import Trail
 from infra.constructs.workflow import Workflow
 from infra.environment import DeployedNames, lambda_environment
-from infra.permissions import Resources
+from infra.permissions import stack_names
 from infra.settings import StackSettings
 
 RETENTION = {
@@ -76,11 +76,16 @@ class NotebookGuardStack(Stack):
             target_security_group_ids=self.network.security_group_ids,
             created_subnet_ids=[] if settings.uses_existing_network else self.network.subnet_ids,
         )
-        resources = Resources(
+        created = names.created_subnet_ids if settings.approved_subnet_ids else []
+        approved = [*settings.approved_subnet_ids, *created]
+        resource_names = stack_names(
             snapshot_bucket_arn=self.storage.snapshot_bucket.bucket_arn,
             audit_table_arn=self.storage.audit_table.table_arn,
             alert_topic_arn=self.alerting.topic.topic_arn,
-            alert_key=self.alerting.key,
+            alert_key_arn=self.alerting.key.key_arn if self.alerting.key is not None else None,
+            target_subnet_ids=tuple(names.target_subnet_ids),
+            target_security_group_ids=tuple(names.target_security_group_ids),
+            approved_subnet_ids=tuple(approved),
             passrole_role_pattern=settings.passrole_role_pattern,
         )
         self.workflow = Workflow(
@@ -88,7 +93,7 @@ class NotebookGuardStack(Stack):
             "Workflow",
             package=package,
             environment=lambda_environment(settings, names),
-            resources=resources,
+            names=resource_names,
             log_retention=retention,
             extra_values={
                 "AlertTopicArn": names.alert_topic_arn,
@@ -103,7 +108,7 @@ class NotebookGuardStack(Stack):
             settings=settings,
             package=package,
             environment=lambda_environment(settings, names, state_machine_arn=machine_arn),
-            resources=replace(resources, state_machine_arn=machine_arn),
+            names=replace(resource_names, state_machine_arn=machine_arn),
             log_retention=retention,
         )
 
@@ -122,10 +127,15 @@ class NotebookGuardStack(Stack):
         CfnOutput(self, "TargetSubnetIds", value=lambda_environment(settings, names)["NG_TARGET_SUBNET_IDS"])
 
 
+# CDK feature flags the stack relies on, whatever the context: server access logs are granted by a bucket policy
+# (AWS's recommendation) instead of the legacy LogDeliveryWrite ACL (cfn-lint W3045).
+FEATURE_FLAGS = {"@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": True}
+
+
 def build_app(context: dict | None = None, *, outdir: str | None = None) -> tuple[App, NotebookGuardStack]:
     """The CDK app: settings validated first (a bad one stops synth before any construct exists), then the
     stack, then cdk-nag over everything."""
-    app = App(context=context, outdir=outdir)
+    app = App(context={**FEATURE_FLAGS, **(context or {})}, outdir=outdir)
     settings = StackSettings.from_context(app.node.get_all_context())
     stack = NotebookGuardStack(app, constants.STACK_NAME, settings=settings)
     advise(stack, settings)

@@ -15,8 +15,9 @@ from constructs import Construct
 
 from infra import constants
 from infra.constructs.functions import GuardFunction, LambdaPackage
-from infra.permissions import Resources, grants_for
+from infra.permissions import Names, grant_of
 from infra.settings import StackSettings
+from notebook_guard.permissions import principals
 
 # Created without a subnet, and the call succeeded. `exists` applies to leaf fields only, hence `subnetId`.
 CLOUDTRAIL_PATTERN = {
@@ -35,8 +36,6 @@ STATE_CHANGE_PATTERN = {
     "detail": {"NotebookInstanceStatus": list(constants.STATE_CHANGE_STATUSES)},
 }
 
-INTAKE_GROUPS = ("sagemaker:read", "states:start-remediation", "sns:publish")
-SWEEP_GROUPS = (*INTAKE_GROUPS, "sagemaker:list")
 
 
 def dead_letter_queue(scope: Construct, construct_id: str) -> sqs.Queue:
@@ -59,7 +58,7 @@ class Detection(Construct):
         settings: StackSettings,
         package: LambdaPackage,
         environment: Mapping[str, str],
-        resources: Resources,
+        names: Names,
         log_retention: logs.RetentionDays,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -74,7 +73,7 @@ class Detection(Construct):
             description="Evaluate a notebook named by a CloudTrail or state-change event and hand it on",
             timeout_seconds=30,
             environment=environment,
-            grants=grants_for(self, INTAKE_GROUPS, resources, owner="intake function"),
+            grants=[grant_of(principals.INTAKE, names)],
             log_retention=log_retention,
             dead_letter_queue=self.intake_dlq,
         )
@@ -88,7 +87,7 @@ class Detection(Construct):
             timeout_seconds=900,
             memory_size=512,
             environment=environment,
-            grants=grants_for(self, SWEEP_GROUPS, resources, owner="sweep function"),
+            grants=[grant_of(principals.SWEEP, names)],
             log_retention=log_retention,
             dead_letter_queue=self.sweep_dlq,
         )

@@ -9,6 +9,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from infra import constants
@@ -32,7 +33,7 @@ ARCHITECTURE = lambda_.Architecture.ARM_64
 
 
 def powertools_layer_arn(version: int) -> str:
-    """The layer AWS publishes for this region, runtime and architecture (a token: the region is the stack's)."""
+    """A pinned version of the layer AWS publishes for this region, runtime and architecture."""
     return Fn.sub(
         f"arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:{constants.POWERTOOLS_LAYER_ACCOUNT}:layer:"
         f"{constants.POWERTOOLS_LAYER_NAME}:{version}"
@@ -40,19 +41,28 @@ def powertools_layer_arn(version: int) -> str:
 
 
 class LambdaPackage(Construct):
-    """The code asset (built without Docker: plain files) and the Powertools layer all functions share."""
+    """The code asset (built without Docker: plain files) and the Powertools layer all functions share.
 
-    def __init__(self, scope: Construct, construct_id: str, *, layer_version: int) -> None:
+    The layer is the one AWS publishes for the runtime and architecture, resolved at deploy time from AWS's
+    public SSM parameter (a CloudFormation parameter of type ``AWS::SSM::Parameter::Value<String>``: synth stays
+    offline, no context lookup), unless ``layer_version`` pins one.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, layer_version: int | None = None) -> None:
         super().__init__(scope, construct_id)
         self.code = lambda_.Code.from_asset(str(constants.LAMBDA_SOURCE_DIR), exclude=ASSET_EXCLUDE)
-        self.layer = lambda_.LayerVersion.from_layer_version_arn(
-            self, "PowertoolsLayer", powertools_layer_arn(layer_version)
+        arn = (
+            powertools_layer_arn(layer_version)
+            if layer_version is not None
+            else ssm.StringParameter.value_for_string_parameter(self, constants.POWERTOOLS_SSM_PARAMETER)
         )
+        self.layer = lambda_.LayerVersion.from_layer_version_arn(self, "PowertoolsLayer", arn)
 
 
 class GuardFunction(Construct):
-    """A function with a role of its own holding only ``grants``, a log group with retention, JSON logs,
-    X-Ray tracing, arm64 and the Python runtime the Powertools layer is built for."""
+    """A function with a role of its own, a log group with retention, JSON logs, X-Ray tracing, arm64 and the
+    Python runtime the Powertools layer is built for. Its AWS permissions are added once with ``grant`` (the
+    policy ``notebook_guard.permissions`` renders for it), after the roles it may refer to exist."""
 
     def __init__(
         self,
@@ -64,8 +74,8 @@ class GuardFunction(Construct):
         description: str,
         timeout_seconds: int,
         environment: Mapping[str, str],
-        grants: Iterable[Grant],
         log_retention: logs.RetentionDays,
+        grants: Iterable[Grant] = (),
         memory_size: int = 256,
         dead_letter_queue: sqs.IQueue | None = None,
     ) -> None:
@@ -79,16 +89,7 @@ class GuardFunction(Construct):
         )
         # Instead of the AWSLambdaBasicExecutionRole managed policy (any log group): this function's group only.
         self.log_group.grant_write(self.role)
-        reasons: dict[str, list[str]] = {}
-        for grant in grants:
-            for statement in grant.statements:
-                self.role.add_to_policy(statement)
-            for finding, reason in grant.wildcard_reasons.items():
-                reasons.setdefault(finding, []).append(reason)
-        reasons.setdefault("Resource::*", []).append(
-            "X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) does not support resource-level "
-            "permissions."
-        )
+        self._granted = False
 
         self.function = lambda_.Function(
             self,
@@ -116,16 +117,31 @@ class GuardFunction(Construct):
             max_event_age=Duration.hours(constants.EVENT_MAX_AGE_HOURS) if dead_letter_queue else None,
         )
 
-        for finding, texts in reasons.items():
-            acknowledge(
-                self.role,
-                "AwsSolutions-IAM5",
-                " ".join(dict.fromkeys(texts)),
-                finding=finding_text(self, finding),
-            )
+        grants = list(grants)
+        if grants:
+            self.grant(*grants)
         acknowledge(
             self.function,
             "AwsSolutions-L1",
             f"Python {constants.PYTHON_VERSION} is pinned to match the Powertools layer "
             f"({constants.POWERTOOLS_LAYER_NAME}), which ships compiled wheels per Python version; bump both together.",
         )
+
+    def grant(self, *grants: Grant) -> None:
+        """Add the function's AWS permissions (once), with a cdk-nag acknowledgement per wildcard finding."""
+        if self._granted:
+            raise ValueError(f"{self.node.path}: permissions are granted once, from the permission table")
+        self._granted = True
+        reasons: dict[str, list[str]] = {}
+        for grant in grants:
+            for statement in grant.statements:
+                self.role.add_to_policy(statement)
+            for finding, reason in grant.wildcard_reasons.items():
+                reasons.setdefault(finding, []).append(reason)
+        reasons.setdefault("Resource::*", []).append(
+            "X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) does not support resource-level "
+            "permissions."
+        )
+        for finding, texts in reasons.items():
+            reason = " ".join(dict.fromkeys(texts))
+            acknowledge(self.role, "AwsSolutions-IAM5", reason, finding=finding_text(self, finding))

@@ -22,16 +22,38 @@ class Trail(Construct):
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         self.key = kms.Key(self, "Key", description="notebook-guard CloudTrail logs", enable_key_rotation=True)
-        trail_arn = stack.format_arn(service="cloudtrail", resource="trail", resource_name="*")
+        # The trail's name is fixed so the key policy can name the trail's ARN (aws:SourceArn, AWS's recommended
+        # condition) without a reference to the trail, which itself refers to the key.
+        self.trail_name = f"{stack.stack_name}-notebook-guard"
+        trail_arn = stack.format_arn(service="cloudtrail", resource="trail", resource_name=self.trail_name)
+        cloudtrail_principal = iam.ServicePrincipal("cloudtrail.amazonaws.com")
+        # AWS CloudTrail User Guide, "Configure AWS KMS key policies for CloudTrail": encrypt permission
+        # ("Granting encrypt permissions") and, in a statement of its own, DescribeKey ("Enable CloudTrail to
+        # describe KMS key properties"): a DescribeKey request carries no kms:EncryptionContext:aws:cloudtrail:arn,
+        # so a statement conditioned on it would never allow it.
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
-                principals=[iam.ServicePrincipal("cloudtrail.amazonaws.com")],
-                actions=["kms:GenerateDataKey*", "kms:DescribeKey"],
+                sid="AllowCloudTrailToEncryptLogs",
+                principals=[cloudtrail_principal],
+                actions=["kms:GenerateDataKey*"],
                 resources=["*"],  # in a key policy, "*" means this key
                 conditions={
-                    "StringEquals": {"aws:SourceAccount": stack.account},
-                    "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": trail_arn},
+                    "StringEquals": {"aws:SourceArn": trail_arn},
+                    "StringLike": {
+                        "kms:EncryptionContext:aws:cloudtrail:arn": stack.format_arn(
+                            service="cloudtrail", region="*", resource="trail", resource_name="*"
+                        )
+                    },
                 },
+            )
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudTrailToDescribeTheKey",
+                principals=[cloudtrail_principal],
+                actions=["kms:DescribeKey"],
+                resources=["*"],
+                conditions={"StringEquals": {"aws:SourceArn": trail_arn}},
             )
         )
         self.bucket = s3.Bucket(
@@ -50,6 +72,7 @@ class Trail(Construct):
         self.trail = cloudtrail.Trail(
             self,
             "Trail",
+            trail_name=self.trail_name,
             bucket=self.bucket,
             encryption_key=self.key,
             enable_file_validation=True,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 
 from aws_cdk import Annotations, RemovalPolicy
 from aws_cdk import aws_iam as iam
@@ -15,9 +16,11 @@ from constructs import Construct
 
 from infra import constants
 from infra.constructs.functions import GuardFunction, LambdaPackage
+from infra.environment import step_roles_variable
 from infra.nag import acknowledge
-from infra.permissions import Resources, grants_for
+from infra.permissions import Names, grant_of
 from notebook_guard import workflow_steps
+from notebook_guard.permissions import principals
 
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 
@@ -43,7 +46,7 @@ class Workflow(Construct):
         *,
         package: LambdaPackage,
         environment: Mapping[str, str],
-        resources: Resources,
+        names: Names,
         log_retention: logs.RetentionDays,
         extra_values: Mapping[str, str],
     ) -> None:
@@ -58,9 +61,16 @@ class Workflow(Construct):
                 description=step.description,
                 timeout_seconds=step.timeout_seconds,
                 environment=environment,
-                grants=grants_for(self, step.permissions, resources, owner=f"workflow step {step.key}"),
                 log_retention=log_retention,
             )
+        # The roles exist before any grant: the Preflight simulates the policies of the steps that act, so its
+        # own grant (iam:SimulatePrincipalPolicy) and environment name exactly those roles.
+        acting = {key: self.steps[key].role.role_arn for key in principals.SIMULATED_STEPS}
+        names = replace(names, step_role_arns=tuple(acting.values()))
+        for principal in principals.step_principals():
+            self.steps[principal.name].grant(grant_of(principal, names))
+        for name, value in step_roles_variable(acting).items():
+            self.steps["Preflight"].function.add_environment(name, value)
 
         definition = asl_path().read_text(encoding="utf-8")
         json.loads(definition)  # a malformed file fails synth here, not at deploy

@@ -7,6 +7,7 @@ else in the package reads ``os.environ``: handlers call ``get_settings()`` and p
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 
@@ -39,6 +40,7 @@ ENVIRONMENT = {
     "NG_WAIT_BOUND_SECONDS": "wait_bound_seconds",
     "NG_WAIT_MAX_POLLS": "wait_max_polls",
     "NG_SNAPSHOT_PREFIX": "snapshot_prefix",
+    "NG_STEP_ROLE_ARNS": "step_role_arns",
     "AWS_REGION": "region",
 }
 _LIST_FIELDS = {
@@ -46,7 +48,11 @@ _LIST_FIELDS = {
     "target_subnet_ids",
     "target_security_group_ids",
     "required_endpoints",
+    "step_role_arns",
 }
+
+
+_STEP_ROLE = re.compile(r"^[A-Za-z]+=arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 
 
 class SettingsError(ValueError):
@@ -81,6 +87,9 @@ class Settings(BaseModel):
     wait_bound_seconds: int = Field(default=3600, ge=0, le=86400)
     wait_max_polls: int = Field(default=120, ge=1, le=2000)
     snapshot_prefix: str = Field(default="snapshots", pattern=r"^[A-Za-z0-9!_.*'()/-]{1,200}$")
+    # The roles of the steps that act ("Stop=arn:aws:iam::123456789012:role/...,Delete=..."): the Preflight
+    # simulates their policies against the concrete request before anything destructive.
+    step_role_arns: tuple[str, ...] = ()
 
     @field_validator("approved_subnet_ids", "target_subnet_ids")
     @classmethod
@@ -97,6 +106,19 @@ class Settings(BaseModel):
         if bad:
             raise ValueError(f"expected security group ids (sg-...), got {bad}")
         return value
+
+    @field_validator("step_role_arns")
+    @classmethod
+    def _step_roles(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [v for v in value if not _STEP_ROLE.match(v)]
+        if bad:
+            raise ValueError(f"expected Step=arn:aws:iam::ACCOUNT:role/NAME pairs, got {bad}")
+        return value
+
+    @property
+    def step_roles(self) -> dict[str, str]:
+        """Step key -> the ARN of its role."""
+        return dict(pair.split("=", 1) for pair in self.step_role_arns)
 
     @property
     def policy(self) -> Policy:

@@ -1,8 +1,10 @@
 """The remediation workflow's Lambda steps: the contract between the ASL file, the stack and the tests.
 
 The ASL file (``infra/statemachine/remediation.asl.json``) calls each step through the substitution
-``${<key>FunctionArn}``. The CDK stack creates one function (and one role) per step from this table, granting
-only the permission groups listed; the workflow tests route each ARN to ``handler`` in-process.
+``${<key>FunctionArn}``. The CDK stack creates one function (and one role) per step from this table; each role
+holds exactly the IAM actions ``notebook_guard.permissions`` documents for the AWS calls the step declares
+(``calls``, keyed like ``"sagemaker:StopNotebookInstance"``). The workflow tests route each ARN to ``handler``
+in-process and enforce the same policies.
 """
 
 from __future__ import annotations
@@ -16,9 +18,15 @@ class Step:
     handler: str  # Lambda handler, "module.function"
     description: str
     timeout_seconds: int
-    # Symbolic permission groups; infra maps each to IAM statements scoped to this account and region.
-    permissions: tuple[str, ...]
+    # The AWS calls the step makes ("<botocore service id>:<Operation>"), each a row of permissions/table.py.
+    calls: tuple[str, ...]
 
+
+DESCRIBE = "sagemaker:DescribeNotebookInstance"
+LIST_TAGS = "sagemaker:ListTags"
+GET_OBJECT = "s3:GetObject"
+PUT_OBJECT = "s3:PutObject"
+PUT_ITEM = "dynamodb:PutItem"
 
 STEPS: tuple[Step, ...] = (
     Step(
@@ -26,79 +34,88 @@ STEPS: tuple[Step, ...] = (
         "notebook_guard.handlers.steps.evaluate.handler",
         "Re-evaluate the notebook now and decide the path",
         30,
-        ("sagemaker:read",),
+        (DESCRIBE, LIST_TAGS),
     ),
     Step(
         "Snapshot",
         "notebook_guard.handlers.steps.snapshot.handler",
         "Write the notebook's snapshot to S3 and the audit table, then read it back",
         60,
-        ("sagemaker:read", "s3:snapshot-write", "s3:snapshot-read", "dynamodb:audit-write"),
+        (DESCRIBE, LIST_TAGS, "sagemaker:DescribeNotebookInstanceLifecycleConfig", PUT_OBJECT, GET_OBJECT, PUT_ITEM),
     ),
     Step(
         "Preflight",
         "notebook_guard.handlers.steps.preflight.handler",
-        "Check the target subnet, security groups, endpoints, role and key",
+        "Check the target network, role and key, and that the steps that act may (IAM simulation)",
         60,
-        ("ec2:describe-network", "iam:get-role", "kms:describe-key"),
+        (
+            "ec2:DescribeSubnets",
+            "ec2:DescribeRouteTables",
+            "ec2:DescribeSecurityGroups",
+            "ec2:DescribeVpcEndpoints",
+            "ec2:DescribeVpcAttribute",
+            "iam:GetRole",
+            "kms:DescribeKey",
+            GET_OBJECT,
+            "sagemaker:DescribeCodeRepository",
+            "iam:SimulatePrincipalPolicy",
+        ),
     ),
     Step(
         "Probe",
         "notebook_guard.handlers.steps.probe.handler",
         "Read the notebook's current state",
         30,
-        ("sagemaker:read",),
+        (DESCRIBE,),
     ),
     Step(
         "Stop",
         "notebook_guard.handlers.steps.stop.handler",
         "Stop the notebook",
         30,
-        ("sagemaker:read", "sagemaker:stop"),
+        (DESCRIBE, "sagemaker:StopNotebookInstance"),
     ),
     Step(
         "Delete",
         "notebook_guard.handlers.steps.delete.handler",
         "Delete the notebook after re-checking its verified snapshot",
         30,
-        ("sagemaker:read", "sagemaker:delete", "s3:snapshot-read", "dynamodb:audit-write"),
+        (DESCRIBE, GET_OBJECT, PUT_ITEM, "sagemaker:DeleteNotebookInstance"),
     ),
     Step(
         "Create",
         "notebook_guard.handlers.steps.create.handler",
         "Recreate the notebook in the private subnet from its snapshot",
         60,
-        # sagemaker:create must include sagemaker:AddTags (tags given to CreateNotebookInstance need it);
-        # with a KmsKeyId SageMaker also checks the caller may DescribeKey and CreateGrant on the key.
-        ("sagemaker:read", "sagemaker:create", "iam:pass-role", "kms:describe-key", "kms:grant", "s3:snapshot-read"),
+        (GET_OBJECT, DESCRIBE, LIST_TAGS, "sagemaker:CreateNotebookInstance"),
     ),
     Step(
         "Update",
         "notebook_guard.handlers.steps.update.handler",
         "Disable root access in place",
         30,
-        ("sagemaker:read", "sagemaker:update"),
+        (DESCRIBE, "sagemaker:UpdateNotebookInstance"),
     ),
     Step(
         "Start",
         "notebook_guard.handlers.steps.start.handler",
         "Start the notebook again",
         30,
-        ("sagemaker:read", "sagemaker:start"),
+        (DESCRIBE, "sagemaker:StartNotebookInstance"),
     ),
     Step(
         "Verify",
         "notebook_guard.handlers.steps.verify.handler",
         "Check the recreated notebook passes evaluation and record the outcome",
         30,
-        ("sagemaker:read", "dynamodb:audit-write"),
+        (DESCRIBE, LIST_TAGS, PUT_ITEM),
     ),
     Step(
         "Notify",
         "notebook_guard.handlers.steps.notify.handler",
         "Send the alert for an outcome and record it in the audit table",
         30,
-        ("sagemaker:read", "sns:publish", "dynamodb:audit-write"),
+        (DESCRIBE, "sns:Publish", PUT_ITEM),
     ),
 )
 

@@ -17,6 +17,8 @@ from moto.sns.models import sns_backends
 from notebook_guard.aws import clients
 from notebook_guard.domain.alerts import parse_alert_body
 from notebook_guard_local.fake import FakeNotebooks, Faults
+from notebook_guard_local.fake.enforcement import Enforcement
+from notebook_guard_local.fake.iam_simulation import SimulatePrincipalPolicy
 from notebook_guard_local.fake.notebooks import Timeline, VirtualClock
 from notebook_guard_local.observability import discarded_metrics
 from notebook_guard_local.offline import FAKE_ACCESS_KEY
@@ -44,6 +46,7 @@ class Harness:
     fake: FakeNotebooks
     faults: Faults
     seam: LambdaSeam
+    enforcement: Enforcement
 
     @property
     def sagemaker(self):
@@ -101,8 +104,9 @@ class Harness:
         self.backend.notebook_instances.clear()
         self.backend.notebook_instance_lifecycle_configurations.clear()
         fake = self.fake
-        for state in (fake._transitions, fake._extras, fake._create_failures, fake._stuck):
+        for state in (fake._transitions, fake._extras, fake._create_failures, fake._stuck, fake.code_repositories):
             state.clear()
+        self.enforcement.denials.clear()
         fake.history.clear()
         fake.timeline = Timeline()
         self.faults.clear()
@@ -149,6 +153,9 @@ def harness_context():
         fast_client_retries(),
         Faults(services=("sagemaker", "s3", "dynamodb", "ec2", "iam", "kms", "sns")) as faults,
         FakeNotebooks(clock=clock) as fake,
+        # Every step's call is checked against its role's generated policy (enforcement is on in the harness).
+        Enforcement(fake=fake) as enforcement,
+        SimulatePrincipalPolicy(),
         LambdaSeam() as seam,
         discarded_metrics(),
     ):
@@ -164,4 +171,4 @@ def harness_context():
             monkeypatch.setenv(key, value)
         runner.deploy()
         faults.calls.clear()
-        yield Harness(world, runner, fake, faults, seam)
+        yield Harness(world, runner, fake, faults, seam, enforcement)

@@ -2,9 +2,11 @@
 
 - ``LambdaSeam``: moto's docker-less Lambda backend answers every invoke with a canned string; the seam routes
   an invoke of a step function to its Python handler (from ``workflow_steps.STEPS``) instead, and turns a raised
-  exception into a Lambda function error whose ``errorType`` is the exception's class name, as AWS does.
-- ``WorkflowRunner``: creates the functions and the state machine from the ASL file (same substitutions as the
-  stack), starts executions, waits for them and reads their history.
+  exception into a Lambda function error whose ``errorType`` is the exception's class name, as AWS does. The
+  handler runs as its step's role (``acting_as``), so an installed ``Enforcement`` checks its calls.
+- ``WorkflowRunner``: creates each step's role with the policy the stack generates for it, the functions and
+  the state machine from the ASL file (same substitutions as the stack), starts executions, waits for them and
+  reads their history.
 - ``zero_time``: Wait states and Retry intervals advance a virtual clock instead of sleeping, so tests and the
   demo run instantly while the clock still measures the simulated timeline.
 
@@ -37,8 +39,10 @@ from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 from notebook_guard.aws import clients
 from notebook_guard.settings import get_settings
 from notebook_guard.workflow_steps import EXTRA_SUBSTITUTIONS, STEPS, Step, substitution_key
+from notebook_guard_local.fake.enforcement import acting_as
 from notebook_guard_local.fake.notebooks import VirtualClock
 from notebook_guard_local.resources import asl_path as packaged_asl_path
+from notebook_guard_local.roles import deploy_workflow_roles, step_role_name, step_role_setting
 
 FUNCTION_PREFIX = "notebook-guard-step-"
 MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
@@ -83,7 +87,8 @@ class LambdaSeam:
         event = json.loads(body) if body else {}
         arn = f"arn:aws:lambda:{backend.region_name}:{backend.account_id}:function:{short}"
         try:
-            result = self.handler_of(step)(event, _Context(short, arn))
+            with acting_as(step_role_name(step.key)):
+                result = self.handler_of(step)(event, _Context(short, arn))
         except Exception as error:  # the Lambda runtime's behaviour: report the error type and message
             return json.dumps({"errorType": type(error).__name__, "errorMessage": str(error)}).encode(), True
         return json.dumps(result, default=str).encode(), False
@@ -232,6 +237,7 @@ class WorkflowRunner:
         self.environment = environment or {}
         self.state_machine_arn: str | None = None
         self.function_arns: dict[str, str] = {}
+        self.role_arns: dict[str, str] = {}
 
     def apply_environment(self) -> None:
         """The step functions' environment (NG_* settings); in-process they share this process's."""
@@ -239,6 +245,9 @@ class WorkflowRunner:
         get_settings.cache_clear()
 
     def deploy(self, name: str = "notebook-guard-remediation") -> str:
+        # Each step's role, with the policy the stack generates; the Preflight simulates the acting steps' roles.
+        self.role_arns = deploy_workflow_roles(self.environment, self.region)
+        self.environment["NG_STEP_ROLE_ARNS"] = step_role_setting(self.role_arns)
         self.apply_environment()
         iam = clients.client("iam", self.region)
         trust = {
@@ -260,7 +269,7 @@ class WorkflowRunner:
             created = lambda_client.create_function(
                 FunctionName=function_name(step),
                 Runtime="python3.12",
-                Role=role_arn,
+                Role=self.role_arns[step.key],
                 Handler=step.handler,
                 Code={"ZipFile": buffer.getvalue()},
                 Timeout=step.timeout_seconds,

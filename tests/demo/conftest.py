@@ -13,6 +13,30 @@ from tests.conftest import ROOT
 FULL_FIELDS = ROOT / "examples" / "full-fields.json"
 
 
+@pytest.fixture(autouse=True)
+def operator_roles(monkeypatch):
+    """``plan`` and ``restore`` run as the CLI operator's roles, with the policies the README gives."""
+    from notebook_guard.permissions import principals
+    from notebook_guard_local import planning, restoring
+    from notebook_guard_local.roles import cli_names, cli_role_name, running_as
+
+    def names(_reference, options, *rest):
+        bucket = getattr(options, "snapshot_bucket", None) or getattr(options, "bucket", None)
+        if not bucket and isinstance(_reference, str) and _reference.startswith("s3://"):
+            bucket = _reference[5:].split("/", 1)[0]
+        return cli_names(options.region or "us-east-1", bucket=bucket)
+
+    plan, restore = principals.CLI_PLAN, principals.CLI_RESTORE
+    monkeypatch.setattr(
+        planning, "plan_remediation", running_as(plan, cli_role_name(plan.name), names)(planning.plan_remediation)
+    )
+    monkeypatch.setattr(
+        restoring,
+        "restore_from_snapshot",
+        running_as(restore, cli_role_name(restore.name), names)(restoring.restore_from_snapshot),
+    )
+
+
 @pytest.fixture
 def simulation():
     with simulated_account() as account:

@@ -12,24 +12,27 @@ from infra import permissions
 from infra.constructs import workflow
 from infra.settings import StackSettings
 from notebook_guard import workflow_steps
+from notebook_guard.permissions import table
+from notebook_guard.permissions.principals import Principal
 from tests.conftest import ROOT
 
 
-def test_every_permission_group_of_the_steps_is_mapped():
-    used = {group for step in workflow_steps.STEPS for group in step.permissions}
-    assert used <= set(permissions.GROUPS)
+def test_every_call_of_the_steps_has_a_row_in_the_permission_table():
+    used = {call for step in workflow_steps.STEPS for call in step.calls}
+    assert used <= set(table.BY_CALL)
 
 
-def test_an_unknown_permission_group_names_the_function():
+def test_a_call_without_a_row_fails_synth_naming_it():
     stack = Stack(App(), "S")
-    with pytest.raises(permissions.PermissionGroupError, match=r"workflow step Teleport .*sagemaker:teleport"):
-        permissions.grants_for(stack, ("sagemaker:teleport",), permissions.Resources(), owner="workflow step Teleport")
+    principal = Principal("Teleport", ("sagemaker:TeleportNotebookInstance",))
+    with pytest.raises(table.UnknownCall, match=r"sagemaker:TeleportNotebookInstance has no row"):
+        permissions.grant_of(principal, permissions.stack_names())
+    del stack
 
 
-def test_a_group_without_its_resource_fails():
-    stack = Stack(App(), "S")
-    with pytest.raises(permissions.PermissionGroupError, match="snapshot bucket"):
-        permissions.grants_for(stack, ("s3:snapshot-write",), permissions.Resources(), owner="x")
+def test_a_call_without_its_resource_fails_naming_the_function():
+    with pytest.raises(permissions.MissingName, match="Teleport calls s3:PutObject, which needs the snapshot bucket"):
+        permissions.grant_of(Principal("Teleport", ("s3:PutObject",)), permissions.stack_names())
 
 
 def _build(context=None):

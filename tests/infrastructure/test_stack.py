@@ -147,10 +147,14 @@ def test_functions_are_python_arm64_json_logs_with_the_powertools_layer(default_
         assert props["LoggingConfig"]["LogFormat"] == "JSON"
         assert props["TracingConfig"] == {"Mode": "Active"}
         (layer,) = props["Layers"]
-        assert layer == {
-            "Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:017000801446:layer:"
-            "AWSLambdaPowertoolsPythonV3-python312-arm64:41"
-        }
+        # Resolved at deploy time from AWS's public SSM parameter for the runtime and architecture.
+        (parameter,) = [
+            name
+            for name, p in default_stack.json["Parameters"].items()
+            if p.get("Default") == "/aws/service/powertools/python/arm64/python3.12/latest"
+        ]
+        assert layer == {"Ref": parameter}
+        assert default_stack.json["Parameters"][parameter]["Type"] == "AWS::SSM::Parameter::Value<String>"
         env = props["Environment"]["Variables"]
         assert env["POWERTOOLS_SERVICE_NAME"] == "notebook-guard"
         assert env["POWERTOOLS_METRICS_NAMESPACE"] == "NotebookGuard"
@@ -161,11 +165,19 @@ def test_the_runtime_contract_is_met(default_stack):
     intake = default_stack.json["Resources"][default_stack.logical_id(default_stack.stack.detection.intake.function)]
     env = intake["Properties"]["Environment"]["Variables"]
     # An empty approved list means "any subnet": left out rather than sent as "".
-    contract = set(ENVIRONMENT) - {"AWS_REGION", "NG_APPROVED_SUBNET_IDS"}
+    contract = set(ENVIRONMENT) - {"AWS_REGION", "NG_APPROVED_SUBNET_IDS", "NG_STEP_ROLE_ARNS"}
     assert contract <= set(env)
     step = next(iter(default_stack.stack.workflow.steps.values()))
     step_env = default_stack.json["Resources"][default_stack.logical_id(step.function)]["Properties"]
     assert contract - {"NG_STATE_MACHINE_ARN"} <= set(step_env["Environment"]["Variables"])
+    # Only the Preflight names the roles whose policies it simulates.
+    preflight = default_stack.stack.workflow.steps["Preflight"]
+    variables = default_stack.json["Resources"][default_stack.logical_id(preflight.function)]["Properties"]
+    roles = variables["Environment"]["Variables"]["NG_STEP_ROLE_ARNS"]
+    rendered = json.dumps(roles)
+    for key in ("Stop", "Delete", "Create", "Update", "Start"):
+        role = default_stack.logical_id(default_stack.stack.workflow.steps[key].role)
+        assert f'{key}=' in rendered and role in rendered
 
 
 def test_the_lambda_asset_holds_only_the_package(default_stack):
@@ -295,7 +307,10 @@ def test_destructive_sagemaker_actions_are_scoped_to_notebook_instances_of_this_
     found = set()
     for statement in _all_statements(default_stack):
         for action in _as_list(statement["Action"]):
-            if action.startswith("sagemaker:") and action != "sagemaker:ListNotebookInstances":
+            on_notebooks = action.startswith("sagemaker:") and not action.endswith(
+                ("ListNotebookInstances", "LifecycleConfig", "CodeRepository")
+            )
+            if on_notebooks:
                 assert statement["Resource"] == scoped, statement
                 found.add(action)
     assert {
@@ -320,7 +335,7 @@ def test_only_the_step_that_needs_it_may_delete(default_stack):
         statements = _statements_of_role(default_stack, default_stack.logical_id(guard.role))
         if any("sagemaker:DeleteNotebookInstance" in _as_list(s["Action"]) for s in statements):
             holders.append(key)
-    assert holders == [s.key for s in workflow_steps.STEPS if "sagemaker:delete" in s.permissions]
+    assert holders == [s.key for s in workflow_steps.STEPS if "sagemaker:DeleteNotebookInstance" in s.calls]
 
 
 def test_intake_may_start_the_workflow_and_sweep_may_list(default_stack):
@@ -439,3 +454,32 @@ def test_every_acknowledgement_names_its_finding_and_reason(default_stack):
 def test_no_destructive_action_is_acknowledged_as_a_wildcard(default_stack):
     for rule, _ in _acknowledgements(default_stack.app):
         assert "Action::sagemaker" not in rule and "Action::ec2" not in rule, rule
+
+
+# --- Powertools layer and the trail's key -------------------------------------------------------------------------
+
+
+def test_a_pinned_powertools_layer_version_is_used_as_given(tmp_path):
+    from tests.infrastructure.conftest import Synthesized
+
+    pinned = Synthesized({"powertools_layer_version": "37"}, str(tmp_path))
+    function = pinned.stack.workflow.steps["Evaluate"].function
+    (layer,) = pinned.json["Resources"][pinned.logical_id(function)]["Properties"]["Layers"]
+    assert layer == {
+        "Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:017000801446:layer:"
+        "AWSLambdaPowertoolsPythonV3-python312-arm64:37"
+    }
+    assert not any("powertools" in str(p.get("Default", "")) for p in pinned.json["Parameters"].values())
+
+
+def test_the_trail_key_lets_cloudtrail_describe_it_in_a_statement_of_its_own(existing_stack):
+    (key,) = [
+        k for k in existing_stack.resources("AWS::KMS::Key").values() if "CloudTrail" in k["Properties"]["Description"]
+    ]
+    statements = key["Properties"]["KeyPolicy"]["Statement"]
+    (describe,) = [s for s in statements if "kms:DescribeKey" in _as_list(s["Action"]) and "Service" in s["Principal"]]
+    assert describe["Action"] == "kms:DescribeKey"
+    assert describe["Principal"] == {"Service": "cloudtrail.amazonaws.com"}
+    assert list(describe["Condition"]) == ["StringEquals"] and "aws:SourceArn" in describe["Condition"]["StringEquals"]
+    encrypt = [s for s in statements if "kms:GenerateDataKey*" in _as_list(s["Action"])]
+    assert encrypt and all("kms:DescribeKey" not in _as_list(s["Action"]) for s in encrypt)

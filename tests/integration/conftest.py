@@ -87,6 +87,24 @@ class Account:
                 self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 
+@pytest.fixture(autouse=True)
+def enforced(monkeypatch):
+    """The intake, the sweep and the CLI commands run as their roles, with the policies the stack generates for
+    them: a call their policy does not allow fails as in AWS (the test's own setup calls are not checked)."""
+    from notebook_guard.handlers import intake, sweep
+    from notebook_guard_local.commands import common
+    from notebook_guard_local.fake.enforcement import Enforcement
+    from notebook_guard_local.fake.iam_simulation import SimulatePrincipalPolicy
+    from notebook_guard_local.roles import as_cli_command, as_intake, as_sweep
+
+    monkeypatch.setattr(intake, "process", as_intake(intake.process))
+    monkeypatch.setattr(sweep, "run_sweep", as_sweep(sweep.run_sweep))
+    monkeypatch.setattr(common, "run_guarded", as_cli_command(common.run_guarded))
+    with Enforcement() as enforcement, SimulatePrincipalPolicy():
+        clients.reset()
+        yield enforcement
+
+
 @pytest.fixture
 def account():
     with mock_aws():

@@ -117,7 +117,7 @@ def test_without_a_workflow_the_violation_is_alerted_directly(account, configure
 
 
 def test_exempt_notebook_is_reported_exempt_and_left_alone(account, configure, api_calls):
-    account.create_notebook(NAME, tags={"notebook-guard:exempt": "vendor demo until the audit, SEC-42"})
+    account.create_notebook(NAME, tags={"notebook-guard:exempt": "vendor demo until the audit - SEC-42"})
     configure(NG_STATE_MACHINE_ARN=account.create_state_machine(), NG_ALERT_TOPIC_ARN=account.topic_arn)
 
     result = intake.handler(cloudtrail_event(), Context())

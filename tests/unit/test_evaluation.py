@@ -78,7 +78,7 @@ def test_violator_without_tags_is_refused():
 @pytest.mark.parametrize(
     ("tags", "exempt", "problem"),
     [
-        ({"notebook-guard:exempt": "vendor demo, ticket SEC-42"}, True, None),
+        ({"notebook-guard:exempt": "vendor demo - ticket SEC-42"}, True, None),
         ({"notebook-guard:exempt": "x", "notebook-guard:exempt-until": "2026-11-27"}, True, None),  # last day
         ({"notebook-guard:exempt": "x", "notebook-guard:exempt-until": "2026-11-26"}, False, "expired on 2026-11-26"),
         ({"notebook-guard:exempt": "x", "notebook-guard:exempt-until": "next tuesday"}, False, "not an ISO date"),

@@ -95,3 +95,49 @@ def test_a_fault_can_be_limited_to_a_number_of_calls(harness):
     harness.faults.inject("s3:ListBuckets", "throttling", times=1)
     assert clients.client("s3", REGION).list_buckets()["Buckets"]  # retried by botocore, then served
     assert harness.faults.calls.count("s3:ListBuckets") == 2
+
+
+# --- tag values as SageMaker validates them --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tags", "problem"),
+    [
+        ([{"Key": "notebook-guard:exempt", "Value": "Vendor proof of concept, approved in SEC-1234"}],
+         "Member must satisfy regular expression pattern"),
+        ([{"Key": "owner", "Value": 'jane "the boss"'}], "Member must satisfy regular expression pattern"),
+        ([{"Key": "k" * 129, "Value": "v"}], "Member must have length less than or equal to 128"),
+        ([{"Key": "k", "Value": "v" * 257}], "Member must have length less than or equal to 256"),
+    ],
+)
+def test_tags_are_validated_as_sagemaker_does(harness, tags, problem):
+    with pytest.raises(ClientError) as refused:
+        harness.create_notebook("tagged", Tags=tags)
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+    assert "validation error detected: Value '" in str(refused.value) and problem in str(refused.value)
+    assert not harness.exists("tagged")
+
+
+def test_valid_tag_values_pass_and_add_tags_is_validated_too(harness):
+    letters_and_symbols = "Jos\u00e9 M\u00fcller - team@example.com: a/b=c+d_e.f"
+    harness.create_notebook("tagged", Tags=[{"Key": "owner", "Value": letters_and_symbols}, {"Key": "e", "Value": ""}])
+    arn = harness.describe("tagged", advance=False)["NotebookInstanceArn"]
+    with pytest.raises(ClientError) as refused:
+        harness.sagemaker.add_tags(ResourceArn=arn, Tags=[{"Key": "why", "Value": "because; reasons"}])
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+    harness.sagemaker.add_tags(ResourceArn=arn, Tags=[{"Key": "why", "Value": "because reasons"}])
+
+
+def test_code_repositories_are_kept_with_their_secret(harness):
+    harness.sagemaker.create_code_repository(
+        CodeRepositoryName="team-repo",
+        GitConfig={
+            "RepositoryUrl": "https://git.example.com/t.git",
+            "SecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:s",
+        },
+    )
+    described = harness.sagemaker.describe_code_repository(CodeRepositoryName="team-repo")
+    assert described["GitConfig"]["SecretArn"].endswith(":secret:s")
+    with pytest.raises(ClientError) as missing:
+        harness.sagemaker.describe_code_repository(CodeRepositoryName="nope")
+    assert "Cannot find CodeRepository" in str(missing.value)

@@ -29,6 +29,7 @@ RECREATE_CALLS = {
     "ec2:DescribeVpcAttribute",
     "iam:GetRole",
     "kms:DescribeKey",
+    "iam:SimulatePrincipalPolicy",
     "sns:Publish",
 }
 ROOT_ACCESS_CALLS = {
@@ -41,6 +42,7 @@ ROOT_ACCESS_CALLS = {
     "s3:GetObject",
     "dynamodb:PutItem",
     "iam:GetRole",
+    "iam:SimulatePrincipalPolicy",
     "sns:Publish",
 }
 TRANSIENT_ONCE = "throttling-once"

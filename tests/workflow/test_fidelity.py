@@ -6,7 +6,7 @@ from notebook_guard.aws import clients
 from notebook_guard.domain.recreate import REMEDIATED_AT_TAG, SNAPSHOT_TAG
 from tests.conftest import REGION
 
-CHANGED_BY_DESIGN = {"SubnetId", "SecurityGroups", "DirectInternetAccess", "RootAccess"}
+CHANGED_BY_DESIGN = {"SubnetId", "SecurityGroups", "DirectInternetAccess", "RootAccess", "NetworkInterfaceId"}
 CHANGED_BY_LIFE = {"CreationTime", "LastModifiedTime", "NotebookInstanceStatus", "Url", "ResponseMetadata"}
 
 

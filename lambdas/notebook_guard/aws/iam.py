@@ -1,4 +1,4 @@
-"""IAM: does the notebook's execution role still exist?"""
+"""IAM: does the notebook's execution role still exist; may a step's role do what it will be asked to?"""
 
 from __future__ import annotations
 
@@ -18,3 +18,31 @@ def role_exists(role_arn: str, region: str | None = None) -> bool:
             return False
         raise
     return True
+
+
+def simulate_principal_policy(
+    role_arn: str,
+    actions: list[str],
+    resources: list[str],
+    context: dict[str, tuple[str, ...]],
+    region: str | None = None,
+) -> list[dict]:
+    """IAM's evaluation of ``role_arn``'s policies for each action on each resource, with these context keys
+    (every page of EvaluationResults)."""
+    entries = [
+        {"ContextKeyName": key, "ContextKeyValues": list(values), "ContextKeyType": _context_type(key, values)}
+        for key, values in sorted(context.items())
+    ]
+    paginator = client("iam", region).get_paginator("simulate_principal_policy")
+    results: list[dict] = []
+    for page in paginator.paginate(
+        PolicySourceArn=role_arn, ActionNames=actions, ResourceArns=resources, ContextEntries=entries
+    ):
+        results += page.get("EvaluationResults", [])
+    return results
+
+
+def _context_type(key: str, values: tuple[str, ...]) -> str:
+    if len(values) > 1:
+        return "stringList"
+    return "boolean" if values and values[0] in ("true", "false") else "string"

@@ -8,12 +8,17 @@ from notebook_guard.aws.clients import client
 from notebook_guard.aws.errors import error_code
 
 
-def key_state(key_id: str, region: str | None = None) -> str | None:
-    """The key's state (``Enabled``, ``Disabled``, ``PendingDeletion``...), or None when it does not exist."""
+def key_metadata(key_id: str, region: str | None = None) -> dict | None:
+    """The key's metadata (its ``Arn``, ``KeyState``...), or None when it does not exist."""
     try:
-        metadata = client("kms", region).describe_key(KeyId=key_id)["KeyMetadata"]
+        return client("kms", region).describe_key(KeyId=key_id)["KeyMetadata"]
     except ClientError as error:
         if error_code(error) == "NotFoundException":
             return None
         raise
-    return metadata.get("KeyState")
+
+
+def key_state(key_id: str, region: str | None = None) -> str | None:
+    """The key's state (``Enabled``, ``Disabled``, ``PendingDeletion``...), or None when it does not exist."""
+    metadata = key_metadata(key_id, region)
+    return metadata.get("KeyState") if metadata else None

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from botocore.exceptions import ClientError
 
 from notebook_guard.aws.clients import client
-from notebook_guard.aws.errors import is_record_not_found
+from notebook_guard.aws.errors import error_code, is_record_not_found
 
 
 def _sagemaker(region: str | None = None):
@@ -52,6 +52,18 @@ def describe_lifecycle_config(name: str, region: str | None = None) -> dict | No
         )
     except ClientError as error:
         if is_record_not_found(error) or "does not exist" in str(error).lower():
+            return None
+        raise
+    response.pop("ResponseMetadata", None)
+    return response
+
+
+def describe_code_repository(name: str, region: str | None = None) -> dict | None:
+    """A SageMaker code repository (its Git URL and, for a private repository, its secret), or None."""
+    try:
+        response = _sagemaker(region).describe_code_repository(CodeRepositoryName=name)
+    except ClientError as error:
+        if error_code(error) == "ValidationException" and "cannot find" in str(error).lower():
             return None
         raise
     response.pop("ResponseMetadata", None)

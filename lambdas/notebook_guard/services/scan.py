@@ -6,6 +6,7 @@ One notebook's error is recorded in its item and never aborts the scan.
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -55,6 +56,13 @@ def scan(
             item.error = f"{code}: {error_message(error)}" if code else f"{type(error).__name__}: {error}"
         return item
 
+    # Each notebook runs in a copy of the caller's context, so context variables (the Powertools logger's keys,
+    # the local simulation's calling principal) reach the pool's threads as they would a sequential scan.
+    caller = contextvars.copy_context()
+
+    def in_context(name: str) -> ScanItem:
+        return caller.copy().run(one, name)
+
     # map() keeps listing order and bounds the number of requests in flight to the pool size.
     with ThreadPoolExecutor(max_workers=concurrency or settings.sweep_concurrency) as pool:
-        yield from pool.map(one, listed)
+        yield from pool.map(in_context, listed)

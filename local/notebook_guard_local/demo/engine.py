@@ -24,6 +24,8 @@ from notebook_guard.settings import get_settings
 from notebook_guard_local.demo.events import cloudtrail_create_event, state_change_event
 from notebook_guard_local.demo.simulation import ACCOUNT, Simulation
 from notebook_guard_local.demo.timeline import TimelineRow, timeline_of
+from notebook_guard_local.fake.enforcement import acting_as
+from notebook_guard_local.roles import INTAKE_ROLE, SWEEP_ROLE
 from notebook_guard_local.workflow_runner import Execution
 
 # Outcomes, as the before/after table and the report name them.
@@ -170,7 +172,8 @@ class Player:
             event = state_change_event(described, self.tags(described["NotebookInstanceArn"]), ACCOUNT, self.sim.region)
             title = f"State change: {actor.name} is InService -> intake"
         at = self.sim.clock.now
-        result = intake.handler(event, _Context("notebook-guard-intake", self.sim.region))
+        with acting_as(INTAKE_ROLE):  # as the intake's role, with the policy the stack generates for it
+            result = intake.handler(event, _Context("notebook-guard-intake", self.sim.region))
         record.actions.append({"trigger": "event", "event": event["detail-type"], "intake": _brief(result)})
         return self._finish(Trigger(at, title, result))
 
@@ -179,7 +182,8 @@ class Player:
         now = self.sim.clock.now
         self.sim.clock.advance((now // at_least + 1) * at_least - now)
         at = self.sim.clock.now
-        summary = run_sweep(get_settings())
+        with acting_as(SWEEP_ROLE):
+            summary = run_sweep(get_settings())
         return self._finish(Trigger(at, "Scheduled sweep (every notebook in the region)", summary))
 
     def _finish(self, trigger: Trigger) -> Trigger:

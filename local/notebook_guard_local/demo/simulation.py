@@ -7,6 +7,9 @@ endpoints, snapshot bucket, audit table, alert topic) plus an SQS queue subscrib
 alert subscription), and deploys the state machine from the real ASL file with its step Lambdas run in-process
 (``WorkflowRunner`` + ``LambdaSeam``). Wait states advance a virtual clock (``zero_time``); the notebook fake's
 transitions are measured on the same clock, so the timeline shows realistic durations without sleeping.
+Enforcement is on: every function's role holds the policy the stack generates for it, and a call it does not
+allow fails as in AWS (``fake.enforcement``); the Preflight's ``iam:SimulatePrincipalPolicy`` answers from the
+same documents.
 """
 
 from __future__ import annotations
@@ -27,8 +30,11 @@ from moto.server import ThreadedMotoServer
 from notebook_guard.aws import clients
 from notebook_guard.settings import get_settings
 from notebook_guard_local.fake import FakeNotebooks, Timeline
+from notebook_guard_local.fake.enforcement import Enforcement
+from notebook_guard_local.fake.iam_simulation import SimulatePrincipalPolicy
 from notebook_guard_local.fake.notebooks import VirtualClock
 from notebook_guard_local.offline import REAL_AWS_VARIABLES
+from notebook_guard_local.roles import deploy_detection_roles
 from notebook_guard_local.workflow_runner import MOTO_CONFIG, Execution, LambdaSeam, WorkflowRunner, zero_time
 from notebook_guard_local.world import World, build_world
 
@@ -84,6 +90,7 @@ class Simulation:
     runner: WorkflowRunner | None = None
     queue_url: str | None = None
     marks: list[StepMark] = field(default_factory=list)
+    enforcement: Enforcement | None = None
 
     @property
     def backend(self):
@@ -117,6 +124,7 @@ class Simulation:
         self.runner.deploy()
         self.runner.environment["NG_STATE_MACHINE_ARN"] = self.runner.state_machine_arn
         self.runner.apply_environment()
+        deploy_detection_roles(self.runner.environment, self.region, state_machine_arn=self.runner.state_machine_arn)
 
     def set_actions(self, event_action: str, sweep_action: str) -> None:
         self.runner.environment.update(NG_EVENT_ACTION=event_action, NG_SWEEP_ACTION=sweep_action)
@@ -220,8 +228,13 @@ class Simulation:
                     OnCreate=[{"Content": script}],
                     OnStart=[{"Content": script}],
                 )
-        # Code repositories (DefaultCodeRepository, AdditionalCodeRepositories) need nothing: moto does not model
-        # SageMaker code repositories (CreateCodeRepository is not implemented) and accepts any name or URL.
+        # Code repositories named (not given as URLs) must exist, as in AWS: public ones, without a secret.
+        for repository in [request.get("DefaultCodeRepository"), *(request.get("AdditionalCodeRepositories") or [])]:
+            if repository and "://" not in repository and repository not in self.fake.code_repositories:
+                self.client("sagemaker").create_code_repository(
+                    CodeRepositoryName=repository,
+                    GitConfig={"RepositoryUrl": f"https://git.example.com/{repository}.git"},
+                )
         return request
 
     def _ensure_kms_key(self, key_id: str) -> None:
@@ -311,6 +324,9 @@ def simulated_account(region: str = "us-east-1", timeline: dict[str, float] | No
         stack.enter_context(_real_instance_types())
         stack.enter_context(_quiet_handlers())
         stack.enter_context(fake)
+        simulation.enforcement = stack.enter_context(Enforcement(fake=fake))
+        stack.enter_context(SimulatePrincipalPolicy())
+        clients.reset()  # sessions made from here on carry the enforcement
         stack.enter_context(RecordingSeam(simulation))
         _reset_moto()
         stack.callback(_reset_moto)

@@ -48,7 +48,7 @@ def built_in_story(world: World) -> list[Actor]:
                 "InstanceType": "ml.t3.medium",
                 "RoleArn": role,
                 "Tags": [
-                    {"Key": "notebook-guard:exempt", "Value": "Vendor proof of concept, approved in SEC-1234"},
+                    {"Key": "notebook-guard:exempt", "Value": "Vendor proof of concept - approved in SEC-1234"},
                     {"Key": "notebook-guard:exempt-until", "Value": exempt_until},
                 ],
             },

@@ -1,4 +1,4 @@
-"""Notebook instances that behave as AWS documents (see ``/work/shared/aws-facts.md``), on top of moto.
+r"""Notebook instances that behave as AWS documents (see ``/work/shared/aws-facts.md``), on top of moto.
 
 moto keeps the notebook records (so List, tags and lifecycle configs keep working); this layer replaces the
 notebook actions of moto's SageMaker response class:
@@ -9,12 +9,18 @@ notebook actions of moto's SageMaker response class:
   a virtual clock (advanced by the workflow runner's Wait states), whichever is configured.
 - Illegal calls fail with AWS's error text (``Status (Pending) not in ([InService])...``).
 - PlatformIdentifier, InstanceMetadataServiceConfiguration and IpAddressType survive; absent fields are omitted
-  from Describe as AWS does.
+  from Describe as AWS does; a notebook in a subnet has a ``NetworkInterfaceId``.
+- Tags (Create and AddTags) are validated as SageMaker's API model says: keys 1-128 and values 0-256 characters
+  of ``[\p{L}\p{Z}\p{N}_.:/=+\-@]*`` (no commas, semicolons or quotes), refused with AWS's validation text.
+- Code repositories (CreateCodeRepository / DescribeCodeRepository, which moto lacks): a name and its GitConfig
+  (RepositoryUrl, Branch, SecretArn for a private repository).
 """
 
 from __future__ import annotations
 
 import threading
+import unicodedata
+import uuid
 from dataclasses import dataclass, field
 from unittest import mock
 
@@ -31,6 +37,41 @@ ALLOWED_FROM = {
     "Updating": ("Stopped",),
 }
 GONE = "Gone"
+TAG_PATTERN = r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"
+TAG_SYMBOLS = frozenset("_.:/=+-@")
+
+
+def tag_character_ok(character: str) -> bool:
+    """One character of ``[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]``: a letter, a separator, a number, or a listed symbol."""
+    return character in TAG_SYMBOLS or unicodedata.category(character)[0] in "LZN"
+
+
+def tag_problems(tags: list[dict], where: str = "tags") -> list[str]:
+    """SageMaker's validation of Tag keys and values, as its API answers it (one message per violation)."""
+    problems = []
+    for index, tag in enumerate(tags or [], start=1):
+        for field_name, low, high in (("key", 1, 128), ("value", 0, 256)):
+            value = tag.get(field_name.capitalize(), "")
+            at = f"'{where}.{index}.member.{field_name}'"
+            if len(value) < low:
+                problems.append(f"Value '{value}' at {at} failed to satisfy constraint: Member must have length "
+                                f"greater than or equal to {low}")
+            if len(value) > high:
+                problems.append(f"Value '{value}' at {at} failed to satisfy constraint: Member must have length "
+                                f"less than or equal to {high}")
+            if not all(tag_character_ok(c) for c in value):
+                problems.append(f"Value '{value}' at {at} failed to satisfy constraint: Member must satisfy regular "
+                                f"expression pattern: {TAG_PATTERN}")
+    return problems
+
+
+def validate_tags(tags: list[dict], where: str = "tags") -> None:
+    problems = tag_problems(tags, where)
+    if problems:
+        count = len(problems)
+        raise ValidationError(
+            message=f"{count} validation error{'s' if count > 1 else ''} detected: " + "; ".join(problems)
+        )
 
 
 @dataclass
@@ -69,10 +110,15 @@ class FakeNotebooks:
         self._create_failures: dict[str, str] = {}  # name -> FailureReason for its next creation
         self._stuck: dict[str, str] = {}  # name -> transitional state that never ends
         self._patches: list = []
+        self.code_repositories: dict[str, dict] = {}  # name -> DescribeCodeRepository output
         self.history: list[tuple[str, str]] = []  # (name, status) every status change, for assertions
 
     # Test controls ---------------------------------------------------------------------------------------
     def fail_next_create(self, name: str, reason: str = "ResourceLimitExceeded: capacity") -> None:
+        self._create_failures[name] = reason
+
+    def fail_next_start(self, name: str, reason: str) -> None:
+        """The next start (or create) of ``name`` ends Failed with ``reason``."""
         self._create_failures[name] = reason
 
     def stick(self, name: str, state: str) -> None:
@@ -159,6 +205,7 @@ class FakeNotebooks:
                 raise ValidationError(message=f"Cannot create a duplicate Notebook Instance ({existing.arn})")
             if params.get("DirectInternetAccess") == "Disabled" and not params.get("SubnetId"):
                 raise ValidationError(message="DirectInternetAccess Disabled requires a SubnetId")
+            validate_tags(params.get("Tags") or [])
             for tag in params.get("Tags") or []:
                 if tag["Key"].lower().startswith("aws:"):
                     raise ValidationError(message="Tag keys starting with 'aws:' are reserved for system use")
@@ -184,6 +231,8 @@ class FakeNotebooks:
                 "InstanceMetadataServiceConfiguration", {"MinimumInstanceMetadataServiceVersion": "1"}
             )
             self._extras[notebook.arn].setdefault("IpAddressType", "ipv4")
+            if params.get("SubnetId"):  # SageMaker's network interface in the notebook's subnet
+                self._extras[notebook.arn]["NetworkInterfaceId"] = f"eni-{uuid.uuid4().hex[:17]}"
             to = "Failed" if name in self._create_failures else "InService"
             self._start(notebook, "Pending", to)
             return notebook.arn
@@ -199,7 +248,7 @@ class FakeNotebooks:
             notebook = backend.get_notebook_instance(name)
             self._require(notebook, ALLOWED_FROM["Pending"], "Pending")
             self._extras.get(notebook.arn, {}).pop("FailureReason", None)
-            self._start(notebook, "Pending", "InService")
+            self._start(notebook, "Pending", "Failed" if name in self._create_failures else "InService")
 
     def delete(self, backend, name: str) -> None:
         with self._lock:
@@ -232,9 +281,32 @@ class FakeNotebooks:
             extras.update({k: params[k] for k in EXTRA_FIELDS if params.get(k) is not None})
             self._start(notebook, "Updating", "Stopped")
 
+    def create_code_repository(self, params: dict) -> str:
+        with self._lock:
+            name = params["CodeRepositoryName"]
+            if name in self.code_repositories:
+                raise ValidationError(message=f"Cannot create a duplicate CodeRepository ({name})")
+            validate_tags(params.get("Tags") or [])
+            arn = f"arn:aws:sagemaker:{params['_region']}:{params['_account']}:code-repository/{name.lower()}"
+            self.code_repositories[name] = {
+                "CodeRepositoryName": name,
+                "CodeRepositoryArn": arn,
+                "CreationTime": sagemaker_models.utcnow(),
+                "LastModifiedTime": sagemaker_models.utcnow(),
+                "GitConfig": dict(params.get("GitConfig") or {}),
+            }
+            return arn
+
+    def describe_code_repository(self, name: str) -> dict:
+        with self._lock:
+            if name not in self.code_repositories:
+                raise ValidationError(message=f"Cannot find CodeRepository with name {name}")
+            return dict(self.code_repositories[name])
+
     # Installation ------------------------------------------------------------------------------------------
     def _response_methods(self) -> dict:
         fake = self
+        original_add_tags = SageMakerResponse.add_tags
 
         def create_notebook_instance(response):
             arn = fake.create(response.sagemaker_backend, response._get_params())
@@ -254,6 +326,18 @@ class FakeNotebooks:
             fake.update(response.sagemaker_backend, response._get_params())
             return _json({})
 
+        def add_tags(response):
+            validate_tags(response._get_param("Tags") or [])
+            return original_add_tags(response)
+
+        def create_code_repository(response):
+            backend = response.sagemaker_backend
+            params = {**response._get_params(), "_region": backend.region_name, "_account": backend.account_id}
+            return _json({"CodeRepositoryArn": fake.create_code_repository(params)})
+
+        def describe_code_repository(response):
+            return _json(fake.describe_code_repository(response._get_param("CodeRepositoryName")))
+
         return {
             "create_notebook_instance": create_notebook_instance,
             "describe_notebook_instance": describe_notebook_instance,
@@ -261,6 +345,9 @@ class FakeNotebooks:
             "stop_notebook_instance": simple("stop"),
             "delete_notebook_instance": simple("delete"),
             "update_notebook_instance": update_notebook_instance,
+            "add_tags": add_tags,
+            "create_code_repository": create_code_repository,
+            "describe_code_repository": describe_code_repository,
         }
 
     def __enter__(self) -> FakeNotebooks:

@@ -1,10 +1,14 @@
-"""Preflight: is the target fit to receive the notebook? Every problem is reported; nothing is changed."""
+"""Preflight: is the target fit to receive the notebook, and may the steps that act do so? Every problem is
+reported; nothing is changed."""
 
 from __future__ import annotations
 
-from notebook_guard.aws import ec2, iam, kms
+import json
+
+from notebook_guard.aws import ec2, iam, kms, s3
 from notebook_guard.domain import network, workflow
 from notebook_guard.handlers.steps.common import step
+from notebook_guard.services.permission_check import permission_problems
 from notebook_guard.settings import Settings, get_settings
 
 
@@ -29,6 +33,14 @@ def network_problems(settings: Settings) -> tuple[list[str], str | None]:
     return problems, vpc_id
 
 
+def read_snapshot(snapshot: dict, region: str) -> dict | None:
+    """The snapshot document the steps will act on (the Snapshot step verified it just before)."""
+    if not snapshot.get("bucket") or not snapshot.get("key"):
+        return None
+    body = s3.get_object(snapshot["bucket"], snapshot["key"], region)
+    return json.loads(body) if body else None
+
+
 @step
 def handler(document: dict) -> dict:
     settings = get_settings()
@@ -41,10 +53,15 @@ def handler(document: dict) -> dict:
     if role_arn and not iam.role_exists(role_arn, settings.region):
         problems.append(f"execution role {role_arn} no longer exists")
     key_id = snapshot.get("kms_key_id")
+    key_arn = None
     if key_id:
-        state = kms.key_state(key_id, settings.region)
+        metadata = kms.key_metadata(key_id, settings.region)
+        state = metadata.get("KeyState") if metadata else None
+        key_arn = metadata.get("Arn") if metadata else None
         if state != "Enabled":
             problems.append(f"KMS key {key_id} is {state or 'missing'}, not Enabled")
+    if document.get("action") in ("remediate", "quarantine"):
+        problems += permission_problems(document, read_snapshot(snapshot, settings.region), settings, key_arn)
     return {
         "passed": not problems,
         "problems": problems,

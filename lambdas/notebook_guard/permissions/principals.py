@@ -1,0 +1,99 @@
+"""Who calls what: each function of the stack, and the CLI's commands, with the AWS calls they make.
+
+The workflow steps declare their calls in ``workflow_steps.STEPS``; the detection functions and the CLI's
+commands here. ``network`` says where the principal creates or starts notebooks: ``"target"`` (the workflow
+recreates only into the target subnets and security groups) or ``"any"`` (an operator restoring a notebook
+into the network it had).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from notebook_guard.workflow_steps import STEPS
+
+DESCRIBE = "sagemaker:DescribeNotebookInstance"
+LIST_TAGS = "sagemaker:ListTags"
+LIST = "sagemaker:ListNotebookInstances"
+PREFLIGHT_READS = (
+    "ec2:DescribeSubnets",
+    "ec2:DescribeRouteTables",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeVpcEndpoints",
+    "ec2:DescribeVpcAttribute",
+    "iam:GetRole",
+    "kms:DescribeKey",
+)
+
+
+@dataclass(frozen=True)
+class Principal:
+    name: str
+    calls: tuple[str, ...]
+    network: str = "target"  # "target" | "any": where it creates or starts notebooks
+    description: str = ""
+
+
+INTAKE = Principal(
+    "Intake",
+    (DESCRIBE, LIST_TAGS, "sfn:StartExecution", "sns:Publish"),
+    description="Evaluate the notebook an event names, start the workflow, alert",
+)
+SWEEP = Principal(
+    "Sweep",
+    (LIST, DESCRIBE, LIST_TAGS, "sfn:StartExecution", "sns:Publish"),
+    description="Evaluate every notebook of the region, hand violators on",
+)
+CLI_AUDIT = Principal(
+    "audit",
+    (
+        LIST,
+        DESCRIBE,
+        LIST_TAGS,
+        "ec2:DescribeRegions",  # --all-regions
+        "cloudformation:DescribeStacks",  # the stack's own subnets, when an approved list is set
+        "sts:GetCallerIdentity",  # the account of a machine-readable report when no notebook names it
+    ),
+    "any",
+    "notebook-guard audit (read-only)",
+)
+CLI_PLAN = Principal(
+    "plan",
+    (DESCRIBE, LIST_TAGS, "sagemaker:DescribeCodeRepository", *PREFLIGHT_READS),
+    "any",
+    "notebook-guard plan NAME (read-only)",
+)
+CLI_RESTORE = Principal(
+    "restore",
+    (
+        "s3:GetObject",
+        DESCRIBE,
+        "sagemaker:DescribeCodeRepository",
+        "iam:GetRole",
+        "kms:DescribeKey",
+        "sagemaker:CreateNotebookInstance",
+        "sts:GetCallerIdentity",  # the account of --output json
+    ),
+    "any",
+    "notebook-guard restore SNAPSHOT",
+)
+DETECTION = (INTAKE, SWEEP)
+CLI = (CLI_AUDIT, CLI_PLAN, CLI_RESTORE)
+
+# The steps whose roles the Preflight proves, before anything destructive, by simulating their policies.
+SIMULATED_STEPS = ("Stop", "Delete", "Create", "Update", "Start")
+
+
+def step_principals() -> tuple[Principal, ...]:
+    return tuple(Principal(s.key, s.calls, description=s.description) for s in STEPS)
+
+
+def all_principals() -> tuple[Principal, ...]:
+    return (*step_principals(), *DETECTION, *CLI)
+
+
+def by_name(name: str) -> Principal:
+    for principal in all_principals():
+        if principal.name == name:
+            return principal
+    raise KeyError(f"no principal named {name!r}")

@@ -1,0 +1,187 @@
+"""Before anything destructive: may the steps that will act do so, for THIS notebook and THIS request?
+
+The Preflight simulates (``iam:SimulatePrincipalPolicy``) the policies of the roles of the steps the action
+and path will run (Stop; Delete and Create for a recreate; Update and Start for root access) against the
+concrete resources: the notebook's ARN, the snapshot object, the audit table, the execution role passed to
+SageMaker, the KMS key, the target subnet and security groups, the Git secrets. Each check is one of
+``notebook_guard.permissions``' table, with the context keys AWS sends (``iam:PassedToService``,
+``kms:ViaService``, ``kms:GrantIsForAWSResource``). Every denied action becomes a problem naming it and its
+resource; a simulation that is itself refused or fails is a problem too, so the workflow blocks.
+"""
+
+from __future__ import annotations
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from notebook_guard.aws import iam, sagemaker
+from notebook_guard.aws.errors import error_code, error_message, is_transient
+from notebook_guard.domain import workflow
+from notebook_guard.permissions.checks import Check, Facts, checks_for
+from notebook_guard.settings import Settings
+from notebook_guard.workflow_steps import STEPS
+
+CALLS = {step.key: step.calls for step in STEPS}
+
+
+def steps_that_act(action: str | None, path: str | None, was_running: bool) -> list[str]:
+    """The steps after the Preflight whose AWS calls change the notebook, for this action and path."""
+    if action == "quarantine" and path in (workflow.RECREATE, workflow.ROOT_ACCESS):
+        return ["Stop"]
+    if action != "remediate":
+        return []
+    if path == workflow.RECREATE:
+        return ["Stop", "Delete", "Create"]
+    if path == workflow.ROOT_ACCESS:
+        return ["Stop", "Update", *(["Start"] if was_running else [])]
+    return []
+
+
+def is_repository_url(value: str) -> bool:
+    return "://" in value or value.startswith("git@")
+
+
+def _repositories(source: dict, default: str, additional: str) -> list[str]:
+    return [r for r in [source.get(default), *(source.get(additional) or [])] if r]
+
+
+def repository_secrets(names: list[str], region: str) -> tuple[tuple[str, ...], list[str]]:
+    """The Secrets Manager secrets of the named SageMaker code repositories, and the problems finding them."""
+    secrets, problems = [], []
+    for name in names:
+        if is_repository_url(name):
+            continue  # a Git URL: public, or credentials SageMaker cannot know of
+        repository = sagemaker.describe_code_repository(name, region)
+        if repository is None:
+            problems.append(f"code repository {name} does not exist: SageMaker would refuse the recreated notebook")
+            continue
+        secret = (repository.get("GitConfig") or {}).get("SecretArn")
+        if secret:
+            secrets.append(secret)
+    return tuple(secrets), problems
+
+
+def facts_for(
+    step: str, call: str, base: Facts, original: Facts, planned: Facts, snapshot: dict, settings: Settings
+) -> Facts:
+    if call == "sagemaker:CreateNotebookInstance":
+        return planned
+    if call.startswith("sagemaker:"):
+        return original
+    if call == "s3:GetObject":
+        return Facts(base.partition, base.region, base.account, bucket=snapshot.get("bucket"), key=snapshot.get("key"))
+    if call == "dynamodb:PutItem":
+        return Facts(base.partition, base.region, base.account, table=settings.audit_table)
+    return base
+
+
+def planned_checks(
+    steps: list[str], base: Facts, original: Facts, planned: Facts, snapshot: dict, settings: Settings
+) -> dict[str, list[Check]]:
+    """Step -> every check its calls will meet for this notebook."""
+    return {
+        step: [
+            check
+            for call in CALLS[step]
+            for check in checks_for(call, facts_for(step, call, base, original, planned, snapshot, settings))
+        ]
+        for step in steps
+    }
+
+
+def decisions_of(results: list[dict]) -> dict[tuple[str, str], str]:
+    """(action, resource) -> decision, from each EvaluationResult and, where IAM gives them, its
+    ResourceSpecificResults (one per resource of the request)."""
+    decisions = {}
+    for result in results:
+        action = result.get("EvalActionName")
+        decisions[(action, result.get("EvalResourceName"))] = result.get("EvalDecision")
+        for specific in result.get("ResourceSpecificResults") or []:
+            decisions[(action, specific.get("EvalResourceName"))] = specific.get("EvalResourceDecision")
+    return decisions
+
+
+def simulate(step: str, role_arn: str, checks: list[Check], region: str) -> list[str]:
+    """Problems for every check IAM does not allow (one simulation per distinct request context)."""
+    by_context: dict[tuple, list[Check]] = {}
+    for check in checks:
+        by_context.setdefault(tuple(sorted(check.context.items())), []).append(check)
+    problems = []
+    for context, group in by_context.items():
+        actions = sorted({c.action for c in group})
+        resources = sorted({c.resource for c in group})
+        try:
+            results = iam.simulate_principal_policy(role_arn, actions, resources, dict(context), region)
+        except (ClientError, BotoCoreError) as error:
+            if isinstance(error, ClientError) and is_transient(error):
+                raise  # throttling: the step is retried
+            reason = f"{error_code(error)}: {error_message(error)}" if isinstance(error, ClientError) else str(error)
+            return [
+                f"the permissions of the {step} step's role {role_arn} could not be simulated "
+                f"(iam:SimulatePrincipalPolicy failed: {reason}): nothing will be changed until they can be"
+            ]
+        decisions = decisions_of(results)
+        for check in group:
+            decision = decisions.get((check.action, check.resource), "not simulated")
+            if decision != "allowed":
+                problems.append(
+                    f"the {step} step's role {role_arn} may not {check.action} on {check.resource} ({decision}), "
+                    f"which {check.call} needs"
+                )
+    return problems
+
+
+def permission_problems(
+    document: dict, snapshot_document: dict | None, settings: Settings, key_arn: str | None = None
+) -> list[str]:
+    """Why the steps that will act may not (empty: IAM allows every check). ``key_arn``: the notebook's KMS key
+    as KMS names it (a KmsKeyId may be an id or an alias)."""
+    evaluation = document.get("evaluation") or {}
+    steps = steps_that_act(document.get("action"), evaluation.get("path"), bool(evaluation.get("was_running")))
+    if not steps:
+        return []
+    roles = settings.step_roles
+    missing = [s for s in steps if s not in roles]
+    if missing:
+        return [
+            f"the roles of the {', '.join(missing)} step(s) are not configured (NG_STEP_ROLE_ARNS): their "
+            "permissions cannot be proven, so nothing will be changed"
+        ]
+    if not snapshot_document:
+        return ["the snapshot could not be read: the permissions cannot be checked against the request"]
+    arn = document.get("notebook_arn") or ""
+    partition, account = arn.split(":")[1], arn.split(":")[4]
+    base = Facts(partition, settings.region, account)
+    describe = snapshot_document.get("describe") or {}
+    request = snapshot_document.get("create_request") or {}
+    original_secrets, problems = repository_secrets(
+        _repositories(describe, "DefaultCodeRepository", "AdditionalCodeRepositories"), settings.region
+    )
+    original = Facts(
+        partition,
+        settings.region,
+        account,
+        notebook=document.get("notebook_name"),
+        role_arn=describe.get("RoleArn"),
+        kms_key_arn=key_arn or describe.get("KmsKeyId"),
+        subnet_id=describe.get("SubnetId"),
+        security_group_ids=tuple(describe.get("SecurityGroups") or ()),
+        network_interface_id=describe.get("NetworkInterfaceId"),
+        secret_arns=original_secrets,
+    )
+    planned = Facts(
+        partition,
+        settings.region,
+        account,
+        notebook=request.get("NotebookInstanceName"),
+        role_arn=request.get("RoleArn"),
+        kms_key_arn=original.kms_key_arn if request.get("KmsKeyId") else None,
+        subnet_id=request.get("SubnetId"),
+        security_group_ids=tuple(request.get("SecurityGroupIds") or ()),
+        tags=bool(request.get("Tags")),
+        secret_arns=original_secrets,
+    )
+    snapshot = document.get("snapshot") or {}
+    checks = planned_checks(steps, base, original, planned, snapshot, settings)
+    for step in steps:
+        problems += simulate(step, roles[step], checks[step], settings.region)
+    return problems

@@ -1,0 +1,173 @@
+"""The functions' IAM roles in the simulated account, with the policies the stack generates for them.
+
+Each role gets exactly ``notebook_guard.permissions.policy.render`` for its principal and the account's names
+(the same renderer the CDK stack builds its grants from), written into moto's IAM. The enforcement checks every
+call against these documents and ``iam:SimulatePrincipalPolicy`` answers from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from functools import lru_cache
+
+from notebook_guard.permissions import principals
+from notebook_guard.permissions.policy import Names, render
+from notebook_guard.permissions.principals import Principal
+from notebook_guard_local.fake.enforcement import DEFAULT_ACCOUNT, acting_as, deploy_role
+
+STEP_ROLE_PREFIX = "notebook-guard-step-"
+INTAKE_ROLE = "notebook-guard-intake"
+SWEEP_ROLE = "notebook-guard-sweep"
+UNCONFIGURED = "notebook-guard-unconfigured"  # a name no real resource has: grants nothing that exists
+
+
+def step_role_name(key: str) -> str:
+    return f"{STEP_ROLE_PREFIX}{key}"
+
+
+def cli_role_name(command: str) -> str:
+    return f"notebook-guard-cli-{command}"
+
+
+def role_arn(name: str, account: str = DEFAULT_ACCOUNT) -> str:
+    return f"arn:aws:iam::{account}:role/{name}"
+
+
+def _csv(value: str | None) -> tuple[str, ...]:
+    return tuple(p.strip() for p in (value or "").split(",") if p.strip())
+
+
+def names_from_environment(
+    environment: Mapping[str, str],
+    region: str,
+    account: str = DEFAULT_ACCOUNT,
+    *,
+    state_machine_arn: str | None = None,
+    step_role_arns: tuple[str, ...] = (),
+    alert_key_arn: str | None = None,
+) -> Names:
+    """The names the stack would render the policies with, from the functions' NG_* environment."""
+    bucket = environment.get("NG_SNAPSHOT_BUCKET") or UNCONFIGURED
+    table = environment.get("NG_AUDIT_TABLE") or UNCONFIGURED
+    return Names(
+        partition="aws",
+        region=region,
+        account=account,
+        snapshot_bucket_arn=f"arn:aws:s3:::{bucket}",
+        audit_table_arn=f"arn:aws:dynamodb:{region}:{account}:table/{table}",
+        alert_topic_arn=environment.get("NG_ALERT_TOPIC_ARN") or f"arn:aws:sns:{region}:{account}:{UNCONFIGURED}",
+        alert_key_arn=alert_key_arn,
+        state_machine_arn=state_machine_arn
+        or environment.get("NG_STATE_MACHINE_ARN")
+        or f"arn:aws:states:{region}:{account}:stateMachine:{UNCONFIGURED}",
+        target_subnet_ids=_csv(environment.get("NG_TARGET_SUBNET_IDS")) or ("subnet-unconfigured",),
+        target_security_group_ids=_csv(environment.get("NG_TARGET_SECURITY_GROUP_IDS")) or ("sg-unconfigured",),
+        approved_subnet_ids=_csv(environment.get("NG_APPROVED_SUBNET_IDS")),
+        step_role_arns=step_role_arns
+        or tuple(role_arn(step_role_name(s), account) for s in principals.SIMULATED_STEPS),
+    )
+
+
+@lru_cache(maxsize=256)
+def _document(principal: Principal, names: Names) -> dict:
+    return render(principal, names).document
+
+
+def deploy(principal: Principal, role_name: str, names: Names, account: str = DEFAULT_ACCOUNT) -> str:
+    return deploy_role(role_name, _document(principal, names), account)
+
+
+def deploy_workflow_roles(environment: Mapping[str, str], region: str, account: str = DEFAULT_ACCOUNT) -> dict:
+    """One role per step; returns step key -> role ARN (what NG_STEP_ROLE_ARNS carries)."""
+    names = names_from_environment(environment, region, account)
+    return {
+        step.name: deploy(step, step_role_name(step.name), names, account) for step in principals.step_principals()
+    }
+
+
+def step_role_setting(arns: Mapping[str, str]) -> str:
+    return ",".join(f"{key}={arns[key]}" for key in principals.SIMULATED_STEPS if key in arns)
+
+
+def deploy_detection_roles(
+    environment: Mapping[str, str], region: str, account: str = DEFAULT_ACCOUNT, state_machine_arn: str | None = None
+) -> None:
+    names = names_from_environment(environment, region, account, state_machine_arn=state_machine_arn)
+    deploy(principals.INTAKE, INTAKE_ROLE, names, account)
+    deploy(principals.SWEEP, SWEEP_ROLE, names, account)
+
+
+@contextmanager
+def acting_as_principal(
+    principal: Principal, role_name: str, names: Names, account: str = DEFAULT_ACCOUNT
+) -> Iterator[str]:
+    """Deploy ``principal``'s role (as the stack would) and make the calls in this context as it."""
+    deploy(principal, role_name, names, account)
+    with acting_as(role_name):
+        yield role_name
+
+
+def cli_names(region: str, account: str = DEFAULT_ACCOUNT, bucket: str | None = None) -> Names:
+    """The names a CLI operator's policy is rendered with: the snapshot bucket the command reads, if any."""
+    return Names(
+        partition="aws",
+        region=region,
+        account=account,
+        snapshot_bucket_arn=f"arn:aws:s3:::{bucket or UNCONFIGURED}",
+    )
+
+
+def running_as(principal: Principal, role_name: str, names_of):
+    """Decorate ``function`` so each call deploys ``principal``'s role (names from ``names_of(*args)``) and runs
+    as it: how tests and the demo run the intake, the sweep and the CLI under enforcement."""
+
+    def decorate(function):
+        def wrapped(*args, **kwargs):
+            with acting_as_principal(principal, role_name, names_of(*args, **kwargs)):
+                return function(*args, **kwargs)
+
+        wrapped.__wrapped__ = function
+        return wrapped
+
+    return decorate
+
+
+def detection_names(*_args, **_kwargs) -> Names:
+    """The intake's and the sweep's names, from the environment the stack gives them."""
+    import os
+
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    return names_from_environment(os.environ, region)
+
+
+def as_intake(function):
+    return running_as(principals.INTAKE, INTAKE_ROLE, detection_names)(function)
+
+
+def as_sweep(function):
+    return running_as(principals.SWEEP, SWEEP_ROLE, detection_names)(function)
+
+
+CLI_PRINCIPALS = {p.name: p for p in principals.CLI}
+
+
+def as_cli_command(run_guarded):
+    """``commands.common.run_guarded`` running each subcommand as its operator role (``notebook-guard-cli-NAME``)."""
+    import os
+
+    def wrapped(command, args):
+        principal = CLI_PRINCIPALS.get(getattr(args, "command", None) or "")
+        if principal is None:
+            return run_guarded(command, args)
+        regions = list(getattr(args, "regions", None) or [])
+        # Several regions (or --all-regions): the operator's policy for every region ("*" in the ARNs).
+        several = len(regions) > 1 or getattr(args, "all_regions", False)
+        region = "*" if several else (regions[:1] or [os.environ.get("AWS_REGION") or "us-east-1"])[0]
+        reference = getattr(args, "snapshot", None) or ""
+        in_uri = reference[5:].split("/", 1)[0] if reference.startswith("s3://") else None
+        bucket = getattr(args, "bucket", None) or in_uri
+        with acting_as_principal(principal, cli_role_name(principal.name), cli_names(region, bucket=bucket)):
+            return run_guarded(command, args)
+
+    return wrapped
