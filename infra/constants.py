@@ -33,6 +33,10 @@ POWERTOOLS_SSM_PARAMETER = f"/aws/service/powertools/python/arm64/python{PYTHON_
 AUDIT_PARTITION_KEY = workflow_steps.AUDIT_PARTITION_KEY
 AUDIT_SORT_KEY = workflow_steps.AUDIT_SORT_KEY
 AUDIT_TTL_ATTRIBUTE = "expires_at"
+# Coordination table (leases; later wait tokens and approvals): generic string keys and a TTL attribute.
+COORDINATION_PARTITION_KEY = workflow_steps.COORDINATION_PARTITION_KEY
+COORDINATION_SORT_KEY = workflow_steps.COORDINATION_SORT_KEY
+COORDINATION_TTL_ATTRIBUTE = workflow_steps.COORDINATION_TTL_ATTRIBUTE
 
 # Non-current snapshot versions (a snapshot rewritten by a retried step) are kept this long.
 SNAPSHOT_NONCURRENT_VERSION_DAYS = 90
@@ -56,8 +60,7 @@ EVENT_MAX_AGE_HOURS = 2
 EVENT_RETRY_ATTEMPTS = 4
 
 # Wait loops of the workflow: each poll interval is this much longer than the one before (up to
-# wait_max_seconds), and a loop gives up after this many polls even within its time bound.
+# wait_max_seconds); a loop ends at wait_timeout_seconds (the poll cap is derived from it, never shorter).
 WAIT_GROWTH = 2.0
-WAIT_MAX_POLLS = 120
 # Key prefix of the snapshots in the snapshot bucket.
 SNAPSHOT_PREFIX = "snapshots"

@@ -21,6 +21,8 @@ class DeployedNames:
     alert_topic_arn: str
     snapshot_bucket: str
     audit_table: str
+    coordination_table: str
+    alert_dead_letter_queue_url: str
     target_subnet_ids: list[str]
     target_security_group_ids: list[str]
     # Subnets this stack created: approved implicitly when an approved list is given.
@@ -40,6 +42,13 @@ def lambda_environment(
         "NG_STATE_MACHINE_ARN": state_machine_arn,
         "NG_EVENT_ACTION": settings.event_action.value,
         "NG_SWEEP_ACTION": settings.sweep_action.value,
+        "NG_RESTART_ACTION": settings.effective_restart_action.value,
+        "NG_RESTART_WINDOW_SECONDS": str(settings.restart_window_minutes * 60),
+        "NG_COORDINATION_TABLE": names.coordination_table,
+        "NG_MAX_ATTEMPTS": str(settings.max_attempts),
+        "NG_ATTEMPT_WINDOW_SECONDS": str(settings.attempt_window_hours * 3600),
+        "NG_REALERT_SECONDS": str(settings.realert_hours * 3600),
+        "NG_ALERT_DEAD_LETTER_QUEUE_URL": names.alert_dead_letter_queue_url,
         "NG_APPROVED_SUBNET_IDS": _csv(approved),
         "NG_EXEMPT_TAG": settings.exempt_tag,
         "NG_ROOT_ACCESS": settings.root_access,
@@ -50,11 +59,11 @@ def lambda_environment(
         "NG_TARGET_SECURITY_GROUP_IDS": _csv(names.target_security_group_ids),
         "NG_REQUIRED_ENDPOINTS": ",".join(settings.required_endpoints),
         # Wait loops of the workflow (seconds): first interval, the cap the growing interval reaches, the bound.
+        # No poll cap: the functions derive it from the bound (NG_WAIT_MAX_POLLS is for zero-second test runs).
         "NG_WAIT_FIRST_SECONDS": str(settings.wait_initial_seconds),
         "NG_WAIT_MAX_INTERVAL_SECONDS": str(settings.wait_max_seconds),
         "NG_WAIT_BOUND_SECONDS": str(settings.wait_timeout_seconds),
         "NG_WAIT_GROWTH": str(constants.WAIT_GROWTH),
-        "NG_WAIT_MAX_POLLS": str(constants.WAIT_MAX_POLLS),
         "NG_SNAPSHOT_PREFIX": constants.SNAPSHOT_PREFIX,
     }
     # Unset values are left out (the runtime treats a missing variable as its default), never sent as "".

@@ -18,7 +18,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, mo
 
 from notebook_guard.domain.evaluation import DEFAULT_EXEMPT_TAG
 from notebook_guard.domain.models import Action
+from notebook_guard.domain.waits import WaitSchedule
 from notebook_guard.settings import DEFAULT_ENDPOINTS
+
+from . import constants  # relative: the CLI ships this module as notebook_guard_local.stack.settings
 
 # Endpoint name -> what a notebook uses it for. The first five are what every private notebook needs.
 KNOWN_ENDPOINTS = {
@@ -72,6 +75,12 @@ _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 _CRON = re.compile(r"^cron\(([^()]+)\)$")
 _TAG_KEY = re.compile(r"^[\w.:/=+\-@ ]{1,120}$")
 _ROLE_PATTERN = re.compile(r"^[\w+=,.@/*-]{1,128}$")
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+
+# Step Functions keeps 25,000 events per execution; a wait poll costs about 9 (Task 5, Choice 2, Wait 2) and a
+# remediation has up to four wait loops besides ~30 fixed states. A schedule whose loops could need more polls
+# than this per loop would let an execution fail on its history before its time bound.
+MAX_POLLS_PER_WAIT = 600
 
 
 class SettingsError(ValueError):
@@ -149,8 +158,12 @@ class StackSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     # What each trigger may do to a violating notebook.
+    # event_action is the create trigger's (CloudTrail, or a state change within restart_window_minutes of the
+    # notebook's creation); the name predates the create/restart split and is kept for existing deployments.
     event_action: Action = Action.REMEDIATE
     sweep_action: Action = Action.NOTIFY
+    restart_action: Action | None = None  # None: the sweep's action
+    restart_window_minutes: int = 10
     sweep_schedule: str = "rate(1 hour)"
     sweep_concurrency: int = 8
     # Network: an existing private network, or none (the stack creates one).
@@ -164,9 +177,16 @@ class StackSettings(BaseModel):
     approved_subnet_ids: tuple[str, ...] = ()
     exempt_tag: str = DEFAULT_EXEMPT_TAG
     root_access: str = "disabled"
+    # Coordination: attempts per notebook instance, and how often the same alert may repeat.
+    max_attempts: int = 3
+    attempt_window_hours: int = 24
+    realert_hours: int = 24
     # Alerts
     alert_emails: tuple[str, ...] = ()
     alert_topic_arn: str | None = None
+    fallback_alert_emails: tuple[str, ...] = ()  # the alert dead-letter queue's alarm, independent of the topic
+    # Snapshots: the one role that may delete them (the bucket policy denies everyone else).
+    snapshot_break_glass_role_arn: str | None = None
     # Workflow wait bounds (seconds): first poll interval, the cap it grows to, the overall bound of one wait.
     wait_initial_seconds: int = 60
     wait_max_seconds: int = 180
@@ -181,9 +201,11 @@ class StackSettings(BaseModel):
 
     # --- per-setting validation: each message says what is expected -----------------------------------------
 
-    @field_validator("event_action", "sweep_action", mode="before")
+    @field_validator("event_action", "sweep_action", "restart_action", mode="before")
     @classmethod
-    def _action(cls, value: Any) -> Action:
+    def _action(cls, value: Any) -> Action | None:
+        if value is None:
+            return None
         try:
             return Action(str(value).strip().lower())
         except ValueError:
@@ -200,6 +222,35 @@ class StackSettings(BaseModel):
     @classmethod
     def _sweep_concurrency(cls, value: Any) -> int:
         return _int(value, 1, 32)
+
+    @field_validator("restart_window_minutes", mode="before")
+    @classmethod
+    def _restart_window(cls, value: Any) -> int:
+        return _int(value, 1, 1440)
+
+    @field_validator("max_attempts", mode="before")
+    @classmethod
+    def _max_attempts(cls, value: Any) -> int:
+        return _int(value, 1, 20)
+
+    @field_validator("attempt_window_hours", mode="before")
+    @classmethod
+    def _attempt_window(cls, value: Any) -> int:
+        return _int(value, 1, 168)
+
+    @field_validator("realert_hours", mode="before")
+    @classmethod
+    def _realert(cls, value: Any) -> int:
+        return _int(value, 1, 720)
+
+    @field_validator("snapshot_break_glass_role_arn", mode="before")
+    @classmethod
+    def _break_glass(cls, value: Any) -> str | None:
+        if value in (None, ""):
+            return None
+        if not isinstance(value, str) or not _ROLE_ARN.match(value.strip()):
+            raise ValueError("an IAM role ARN like arn:aws:iam::123456789012:role/SnapshotBreakGlass")
+        return value.strip()
 
     @field_validator("target_subnet_ids", "approved_subnet_ids", mode="before")
     @classmethod
@@ -259,7 +310,7 @@ class StackSettings(BaseModel):
             raise ValueError("disabled (root access is a violation) or allowed")
         return value.strip().lower()
 
-    @field_validator("alert_emails", mode="before")
+    @field_validator("alert_emails", "fallback_alert_emails", mode="before")
     @classmethod
     def _emails(cls, value: Any) -> tuple[str, ...]:
         emails = _list(value)
@@ -280,7 +331,14 @@ class StackSettings(BaseModel):
     @field_validator("wait_initial_seconds", mode="before")
     @classmethod
     def _wait_initial(cls, value: Any) -> int:
-        return _int(value, 0, 3600)
+        if not isinstance(value, bool) and str(value).strip() == "0":
+            # 0 makes every interval 0: a loop polls without pausing, so its time bound is never reached and a
+            # notebook that is Pending for a minute is declared stuck after a few instant polls.
+            raise ValueError(
+                "an integer from 1 to 3600 (0 would poll without waiting: every Pending notebook would be declared "
+                "stuck at once)"
+            )
+        return _int(value, 1, 3600)
 
     @field_validator("wait_max_seconds", mode="before")
     @classmethod
@@ -361,7 +419,29 @@ class StackSettings(BaseModel):
             raise _cross(
                 "wait_timeout_seconds", self.wait_timeout_seconds, f">= wait_max_seconds ({self.wait_max_seconds})"
             )
+        polls = self.wait_schedule.polls_within_bound()
+        if polls > MAX_POLLS_PER_WAIT:
+            raise _cross(
+                "wait_timeout_seconds",
+                self.wait_timeout_seconds,
+                f"a bound reached within {MAX_POLLS_PER_WAIT} polls per wait (this schedule needs {polls}: the "
+                "execution history, 25,000 events, would run out first); raise wait_max_seconds or lower the bound",
+            )
         return self
+
+    @property
+    def wait_schedule(self) -> WaitSchedule:
+        """The schedule the functions derive from these settings (the poll cap follows the bound)."""
+        return WaitSchedule(
+            first_seconds=self.wait_initial_seconds,
+            growth=constants.WAIT_GROWTH,
+            max_interval_seconds=self.wait_max_seconds,
+            bound_seconds=self.wait_timeout_seconds,
+        )
+
+    @property
+    def effective_restart_action(self) -> Action:
+        return self.restart_action or self.sweep_action
 
     @property
     def uses_existing_network(self) -> bool:

@@ -61,7 +61,7 @@ class NotebookGuardStack(Stack):
         retention = RETENTION[settings.log_retention_days]
         Tags.of(self).add("notebook-guard:component", "remediator")
 
-        self.storage = Storage(self, "Storage")
+        self.storage = Storage(self, "Storage", break_glass_role_arn=settings.snapshot_break_glass_role_arn)
         self.alerting = Alerting(self, "Alerting", settings=settings)
         self.network = Network(self, "Network", settings=settings, log_retention=retention)
         if settings.trail_enabled:
@@ -72,6 +72,8 @@ class NotebookGuardStack(Stack):
             alert_topic_arn=self.alerting.topic.topic_arn,
             snapshot_bucket=self.storage.snapshot_bucket.bucket_name,
             audit_table=self.storage.audit_table.table_name,
+            coordination_table=self.storage.coordination_table.table_name,
+            alert_dead_letter_queue_url=self.alerting.dead_letters.queue_url,
             target_subnet_ids=self.network.subnet_ids,
             target_security_group_ids=self.network.security_group_ids,
             created_subnet_ids=[] if settings.uses_existing_network else self.network.subnet_ids,
@@ -81,8 +83,10 @@ class NotebookGuardStack(Stack):
         resource_names = stack_names(
             snapshot_bucket_arn=self.storage.snapshot_bucket.bucket_arn,
             audit_table_arn=self.storage.audit_table.table_arn,
+            coordination_table_arn=self.storage.coordination_table.table_arn,
             alert_topic_arn=self.alerting.topic.topic_arn,
             alert_key_arn=self.alerting.key.key_arn if self.alerting.key is not None else None,
+            alert_dead_letter_queue_arn=self.alerting.dead_letters.queue_arn,
             target_subnet_ids=tuple(names.target_subnet_ids),
             target_security_group_ids=tuple(names.target_security_group_ids),
             approved_subnet_ids=tuple(approved),
@@ -108,7 +112,11 @@ class NotebookGuardStack(Stack):
             settings=settings,
             package=package,
             environment=lambda_environment(settings, names, state_machine_arn=machine_arn),
-            names=replace(resource_names, state_machine_arn=machine_arn),
+            names=replace(
+                resource_names,
+                state_machine_arn=machine_arn,
+                remediation_executions_arn=self.workflow.executions_arn,
+            ),
             log_retention=retention,
         )
 
@@ -124,6 +132,9 @@ class NotebookGuardStack(Stack):
         CfnOutput(self, "StateMachineArn", value=machine_arn)
         CfnOutput(self, "SnapshotBucketName", value=names.snapshot_bucket)
         CfnOutput(self, "AuditTableName", value=names.audit_table)
+        CfnOutput(self, "CoordinationTableName", value=names.coordination_table)
+        CfnOutput(self, "AlertDeadLetterQueueUrl", value=names.alert_dead_letter_queue_url)
+        CfnOutput(self, "FallbackTopicArn", value=self.alerting.fallback_topic.topic_arn)
         CfnOutput(self, "TargetSubnetIds", value=lambda_environment(settings, names)["NG_TARGET_SUBNET_IDS"])
 
 

@@ -1,4 +1,9 @@
-"""Where people hear about violations and failures: an SNS topic (KMS-encrypted) and the alarms that use it."""
+"""Where people hear about violations and failures: an SNS topic (KMS-encrypted) and the alarms that use it.
+
+An alert the topic refuses (after the functions' retries) is parked in the alert dead-letter queue. Its alarm
+must not depend on the topic that failed: it notifies a fallback topic of its own (``fallback_alert_emails``)
+as well as the alert topic, and shows in the CloudWatch console either way.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from infra.nag import acknowledge
 from infra.settings import StackSettings
 
 
@@ -63,6 +69,51 @@ class Alerting(Construct):
             self.topic = topic
         self._action = actions.SnsAction(self.topic)
         self.alarms: list[cloudwatch.Alarm] = []
+
+        self.dead_letters = sqs.Queue(
+            self,
+            "AlertDeadLetters",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        acknowledge(
+            self.dead_letters,
+            "AwsSolutions-SQS3",
+            "This queue is itself the dead-letter queue of the alert topic: the functions send it an alert SNS "
+            "refused; a person reads it (its alarm says so). Nothing consumes it automatically, so it needs none.",
+        )
+        self.fallback_topic = sns.Topic(
+            self,
+            "FallbackTopic",
+            display_name="notebook-guard: alerts could not be delivered",
+            enforce_ssl=True,
+        )
+        self.fallback_topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarms",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.fallback_topic.topic_arn],
+                conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
+            )
+        )
+        acknowledge(
+            self.fallback_topic,
+            "AwsSolutions-SNS2",
+            "The fallback topic carries only CloudWatch alarm notifications (alarm name, state, metric; no notebook "
+            "data). It must keep working when the alert topic's key policy is what broke, so it does not share that "
+            "key, and CloudWatch cannot publish to a topic encrypted with the AWS managed key for SNS.",
+        )
+        for email in settings.fallback_alert_emails:
+            self.fallback_topic.add_subscription(subscriptions.EmailSubscription(email))
+        parked = self._alarm(
+            "AlertsParked",
+            self.dead_letters.metric_approximate_number_of_messages_visible(period=Duration.minutes(5)),
+            "An alert could not be published to the alert topic and waits in the alert dead-letter queue: read it "
+            "there (it holds the subject and body as sent) and fix the topic or its key policy.",
+        )
+        parked.add_alarm_action(actions.SnsAction(self.fallback_topic))
 
     def _alarm(self, construct_id: str, metric: cloudwatch.IMetric, description: str) -> cloudwatch.Alarm:
         alarm = cloudwatch.Alarm(

@@ -103,7 +103,8 @@ class Detection(Construct):
         self.state_change_rule = events.Rule(
             self,
             "NotebookStateChange",
-            description="SageMaker notebook instance state change to Pending or InService (no trail needed)",
+            description="SageMaker notebook instance state change to Pending or InService (no trail needed): a "
+            "creation, or a restart of an older notebook",
             event_pattern=_pattern(STATE_CHANGE_PATTERN),
             targets=[intake_target],
         )

@@ -1,9 +1,11 @@
-"""Where the remediator keeps what it must not lose: notebook snapshots (S3) and the audit trail (DynamoDB)."""
+"""Where the remediator keeps what it must not lose: notebook snapshots (S3) and the audit trail (DynamoDB), and
+what coordinates its workflows: the coordination table (one lease per notebook)."""
 
 from __future__ import annotations
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
@@ -19,7 +21,7 @@ def secure_bucket_props() -> dict:
 
 
 class Storage(Construct):
-    def __init__(self, scope: Construct, construct_id: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, break_glass_role_arn: str | None = None) -> None:
         super().__init__(scope, construct_id)
 
         # Server access logs of the buckets below. SSE-S3: the log delivery service cannot write with a CMK.
@@ -51,6 +53,24 @@ class Storage(Construct):
             ],
             **secure_bucket_props(),
         )
+        # A snapshot is the only copy of a deleted notebook's definition: nobody deletes one, not the workflow's
+        # roles (which are not granted it either) and not an administrator by mistake. The break-glass path is an
+        # explicit role (snapshot_break_glass_role_arn), or changing this policy, which the account's root user
+        # can always do (S3 DeleteBucketPolicy/PutBucketPolicy) and the stack's deployer does by setting the role.
+        # Noncurrent versions still expire by the lifecycle rule above; current snapshots never expire.
+        except_break_glass = (
+            {"ArnNotEquals": {"aws:PrincipalArn": break_glass_role_arn}} if break_glass_role_arn else None
+        )
+        self.snapshot_bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="SnapshotsAreNeverDeleted",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["s3:DeleteObject", "s3:DeleteObjectVersion"],
+                resources=[self.snapshot_bucket.arn_for_objects(f"{constants.SNAPSHOT_PREFIX}/*")],
+                conditions=except_break_glass,
+            )
+        )
 
         # One record per remediation step and outcome. Records that expire carry `expires_at` (epoch seconds).
         self.audit_table = dynamodb.TableV2(
@@ -66,4 +86,23 @@ class Storage(Construct):
             time_to_live_attribute=constants.AUDIT_TTL_ATTRIBUTE,
             deletion_protection=True,
             removal_policy=RemovalPolicy.RETAIN,
+        )
+
+        # One lease per notebook (pk "notebook#<ARN>", sk "lease"), the exemption last announced (sk "exemption");
+        # generic string keys so that later items (wait tokens, approvals) can live here too. Items carry an
+        # epoch-seconds TTL; nothing here must outlive the stack (the audit table keeps the history).
+        self.coordination_table = dynamodb.TableV2(
+            self,
+            "CoordinationTable",
+            partition_key=dynamodb.Attribute(
+                name=constants.COORDINATION_PARTITION_KEY, type=dynamodb.AttributeType.STRING
+            ),
+            sort_key=dynamodb.Attribute(name=constants.COORDINATION_SORT_KEY, type=dynamodb.AttributeType.STRING),
+            billing=dynamodb.Billing.on_demand(),
+            encryption=dynamodb.TableEncryptionV2.aws_managed_key(),
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            time_to_live_attribute=constants.COORDINATION_TTL_ATTRIBUTE,
+            removal_policy=RemovalPolicy.DESTROY,
         )

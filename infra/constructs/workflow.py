@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import replace
 
-from aws_cdk import Annotations, RemovalPolicy
+from aws_cdk import Annotations, ArnFormat, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
@@ -63,10 +63,20 @@ class Workflow(Construct):
                 environment=environment,
                 log_retention=log_retention,
             )
+        # The state machine has a fixed name, so its executions' ARNs are known without referencing it: the Lease
+        # step may read whether a lease's holder still runs (DescribeExecution) although the machine's definition
+        # references the step functions (a token would make a dependency cycle).
+        self.state_machine_name = f"{Stack.of(self).stack_name}-remediation"
+        self.executions_arn = Stack.of(self).format_arn(
+            service="states",
+            resource="execution",
+            resource_name=f"{self.state_machine_name}:*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
         # The roles exist before any grant: the Preflight simulates the policies of the steps that act, so its
         # own grant (iam:SimulatePrincipalPolicy) and environment name exactly those roles.
         acting = {key: self.steps[key].role.role_arn for key in principals.SIMULATED_STEPS}
-        names = replace(names, step_role_arns=tuple(acting.values()))
+        names = replace(names, step_role_arns=tuple(acting.values()), remediation_executions_arn=self.executions_arn)
         for principal in principals.step_principals():
             self.steps[principal.name].grant(grant_of(principal, names))
         for name, value in step_roles_variable(acting).items():
@@ -82,6 +92,7 @@ class Workflow(Construct):
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",
+            state_machine_name=self.state_machine_name,
             state_machine_type=sfn.StateMachineType.STANDARD,
             # Inline (not an S3 asset): the template shows the exact definition that runs.
             definition_body=sfn.DefinitionBody.from_string(definition),

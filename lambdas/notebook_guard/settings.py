@@ -11,11 +11,13 @@ import re
 from collections.abc import Mapping
 from functools import lru_cache
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from notebook_guard.domain.evaluation import DEFAULT_EXEMPT_TAG, Policy
-from notebook_guard.domain.models import Action
+from notebook_guard.domain.lease import Limits
+from notebook_guard.domain.models import Action, Trigger
 from notebook_guard.domain.waits import WaitSchedule
+from notebook_guard.workflow_steps import EXECUTION_TIMEOUT_SECONDS
 
 DEFAULT_ENDPOINTS = ("sagemaker.api", "sagemaker.runtime", "sts", "logs", "s3")
 
@@ -25,6 +27,13 @@ ENVIRONMENT = {
     "NG_STATE_MACHINE_ARN": "state_machine_arn",
     "NG_EVENT_ACTION": "event_action",
     "NG_SWEEP_ACTION": "sweep_action",
+    "NG_RESTART_ACTION": "restart_action",
+    "NG_RESTART_WINDOW_SECONDS": "restart_window_seconds",
+    "NG_COORDINATION_TABLE": "coordination_table",
+    "NG_MAX_ATTEMPTS": "max_attempts",
+    "NG_ATTEMPT_WINDOW_SECONDS": "attempt_window_seconds",
+    "NG_REALERT_SECONDS": "realert_seconds",
+    "NG_ALERT_DEAD_LETTER_QUEUE_URL": "alert_dead_letter_queue_url",
     "NG_APPROVED_SUBNET_IDS": "approved_subnet_ids",
     "NG_EXEMPT_TAG": "exempt_tag",
     "NG_ROOT_ACCESS": "root_access",
@@ -69,8 +78,20 @@ class Settings(BaseModel):
     state_machine_arn: str | None = Field(
         default=None, pattern=r"^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$"
     )
+    # What each trigger may do: event_action is the create trigger's (the name predates the create/restart
+    # split); restart_action defaults to the sweep's (a notebook that existed before is the sweep's business).
     event_action: Action = Action.REMEDIATE
     sweep_action: Action = Action.NOTIFY
+    restart_action: Action | None = None
+    # A state-change event of a notebook created at most this long before the event is a creation.
+    restart_window_seconds: int = Field(default=600, ge=0, le=86400)
+    # The coordination table (one lease per notebook); required to start workflows.
+    coordination_table: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{3,255}$")
+    max_attempts: int = Field(default=3, ge=1, le=100)
+    attempt_window_seconds: int = Field(default=86400, ge=60, le=30 * 86400)
+    realert_seconds: int = Field(default=86400, ge=60, le=90 * 86400)
+    # Alerts that SNS refused even after retries are parked here (a queue whose alarm does not use the topic).
+    alert_dead_letter_queue_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
     approved_subnet_ids: tuple[str, ...] = ()
     exempt_tag: str = Field(default=DEFAULT_EXEMPT_TAG, min_length=1, max_length=120)
     root_access: str = Field(default="disabled", pattern=r"^(disabled|allowed)$")
@@ -85,7 +106,8 @@ class Settings(BaseModel):
     wait_growth: float = Field(default=2.0, ge=1.0, le=10.0)
     wait_max_interval_seconds: int = Field(default=180, ge=0, le=3600)
     wait_bound_seconds: int = Field(default=3600, ge=0, le=86400)
-    wait_max_polls: int = Field(default=120, ge=1, le=2000)
+    # Only for a schedule that never waits (wait_first_seconds 0); otherwise the poll cap follows the bound.
+    wait_max_polls: int | None = Field(default=None, ge=1, le=2000)
     snapshot_prefix: str = Field(default="snapshots", pattern=r"^[A-Za-z0-9!_.*'()/-]{1,200}$")
     # The roles of the steps that act ("Stop=arn:aws:iam::123456789012:role/...,Delete=..."): the Preflight
     # simulates their policies against the concrete request before anything destructive.
@@ -119,6 +141,13 @@ class Settings(BaseModel):
     def step_roles(self) -> dict[str, str]:
         """Step key -> the ARN of its role."""
         return dict(pair.split("=", 1) for pair in self.step_role_arns)
+    @model_validator(mode="after")
+    def _coordinated(self) -> Settings:
+        if self.state_machine_arn and not self.coordination_table:
+            raise ValueError(
+                "NG_COORDINATION_TABLE is required with NG_STATE_MACHINE_ARN: workflows are started under a lease"
+            )
+        return self
 
     @property
     def policy(self) -> Policy:
@@ -143,8 +172,22 @@ class Settings(BaseModel):
         """RootAccess of a recreated notebook: Disabled unless the policy allows root access."""
         return "Disabled" if self.root_access == "disabled" else "Enabled"
 
+    @property
+    def lease_limits(self) -> Limits:
+        return Limits(
+            max_attempts=self.max_attempts,
+            attempt_window_seconds=self.attempt_window_seconds,
+            realert_seconds=self.realert_seconds,
+            lease_seconds=EXECUTION_TIMEOUT_SECONDS + 3600,
+        )
+
     def action_for(self, trigger: str) -> Action:
-        return self.sweep_action if trigger == "sweep" else self.event_action
+        """The configured action of a trigger (a manual start without one gets the creation's)."""
+        if trigger == Trigger.SWEEP:
+            return self.sweep_action
+        if trigger == Trigger.RESTART:
+            return self.restart_action or self.sweep_action
+        return self.event_action
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -160,6 +203,8 @@ class Settings(BaseModel):
             by_field = {v: k for k, v in ENVIRONMENT.items()}
             problems = [
                 f"{by_field.get(str(e['loc'][0]), e['loc'][0])}={raw.get(str(e['loc'][0]))!r}: {e['msg']}"
+                if e["loc"]
+                else str(e["msg"]).removeprefix("Value error, ")
                 for e in error.errors()
             ]
             raise SettingsError("invalid notebook-guard settings: " + "; ".join(problems)) from None

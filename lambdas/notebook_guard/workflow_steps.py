@@ -26,7 +26,10 @@ DESCRIBE = "sagemaker:DescribeNotebookInstance"
 LIST_TAGS = "sagemaker:ListTags"
 GET_OBJECT = "s3:GetObject"
 PUT_OBJECT = "s3:PutObject"
-PUT_ITEM = "dynamodb:PutItem"
+PUT_ITEM = "dynamodb:PutItem"  # the audit table (append-only)
+GET_ITEM = "dynamodb:GetItem"  # the coordination table (lease, attempts, alert markers)
+UPDATE_ITEM = "dynamodb:UpdateItem"  # the coordination table, conditionally
+LIFECYCLE = "sagemaker:DescribeNotebookInstanceLifecycleConfig"
 
 STEPS: tuple[Step, ...] = (
     Step(
@@ -35,6 +38,14 @@ STEPS: tuple[Step, ...] = (
         "Re-evaluate the notebook now and decide the path",
         30,
         (DESCRIBE, LIST_TAGS),
+    ),
+    Step(
+        "Lease",
+        "notebook_guard.handlers.steps.lease.handler",
+        "Hold the notebook's lease (one workflow per notebook) and release it at the end",
+        30,
+        # DescribeExecution: whether the holder of a lease that was not released still runs (takeover).
+        (GET_ITEM, UPDATE_ITEM, "sfn:DescribeExecution"),
     ),
     Step(
         "Snapshot",
@@ -78,16 +89,30 @@ STEPS: tuple[Step, ...] = (
     Step(
         "Delete",
         "notebook_guard.handlers.steps.delete.handler",
-        "Delete the notebook after re-checking its verified snapshot",
-        30,
-        (DESCRIBE, GET_OBJECT, PUT_ITEM, "sagemaker:DeleteNotebookInstance"),
+        "Delete the notebook after comparing it with its verified snapshot (re-snapshot on a difference)",
+        60,
+        # A difference since the snapshot takes a fresh one (lifecycle read, PutObject, read back, audit record);
+        # the lease item records the attempt's snapshot.
+        (
+            DESCRIBE,
+            LIST_TAGS,
+            LIFECYCLE,
+            GET_OBJECT,
+            PUT_OBJECT,
+            PUT_ITEM,
+            GET_ITEM,
+            UPDATE_ITEM,
+            "sagemaker:DeleteNotebookInstance",
+        ),
     ),
     Step(
         "Create",
         "notebook_guard.handlers.steps.create.handler",
         "Recreate the notebook in the private subnet from its snapshot",
-        60,
-        (GET_OBJECT, DESCRIBE, LIST_TAGS, "sagemaker:CreateNotebookInstance"),
+        # Each invocation's client retries throttling up to 10 attempts (backoff up to ~111 s in all) before the
+        # state machine's own retries take over: the timeout leaves room for that.
+        300,
+        (GET_OBJECT, DESCRIBE, LIST_TAGS, GET_ITEM, UPDATE_ITEM, "sagemaker:CreateNotebookInstance"),
     ),
     Step(
         "Update",
@@ -113,18 +138,29 @@ STEPS: tuple[Step, ...] = (
     Step(
         "Notify",
         "notebook_guard.handlers.steps.notify.handler",
-        "Send the alert for an outcome and record it in the audit table",
+        "Record an outcome in the audit table and send its alert (or park it in the alert dead-letter queue)",
         30,
-        (DESCRIBE, "sns:Publish", PUT_ITEM),
+        (DESCRIBE, "sns:Publish", "sqs:SendMessage", PUT_ITEM),
     ),
 )
 
 ASL_PATH = "infra/statemachine/remediation.asl.json"
+# The state machine's TimeoutSeconds (the ASL file's, checked by a test): no execution runs longer, so a lease
+# whose holder never released it may be taken over once this has passed.
+EXECUTION_TIMEOUT_SECONDS = 172800
 
 # The audit table (NG_AUDIT_TABLE): string partition key and string sort key with these names. The sort key
 # is "<time>#<execution name>#<what>", so a notebook's history reads in order.
 AUDIT_PARTITION_KEY = "notebook_name"
 AUDIT_SORT_KEY = "record_id"
+
+# The coordination table (NG_COORDINATION_TABLE): generic string keys, so that later kinds of item (wait tokens,
+# approvals) can live beside the leases; items that may expire carry epoch seconds in COORDINATION_TTL_ATTRIBUTE.
+# A notebook's items share the partition "notebook#<ARN>": sort key "lease" (the lease, its attempts and the
+# last blocked alert) and "exemption" (the exemption last announced).
+COORDINATION_PARTITION_KEY = "pk"
+COORDINATION_SORT_KEY = "sk"
+COORDINATION_TTL_ATTRIBUTE = "expires_at"
 
 # No substitutions besides ${<key>FunctionArn}: configuration reaches the steps through their environment.
 EXTRA_SUBSTITUTIONS: dict[str, str] = {}

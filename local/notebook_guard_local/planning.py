@@ -160,9 +160,10 @@ def plan_remediation(name: str, options: PlanOptions) -> PlanResult:
         return result
     tags = sagemaker.list_tags(describe["NotebookInstanceArn"], region)
     now = utc_timestamp()
-    key = snapshot_key(name, now, settings.snapshot_prefix)
+    execution = "<execution-name>"  # each remediation's own (unique per attempt)
+    key = snapshot_key(name, execution, 1, settings.snapshot_prefix)
     uri = f"s3://{options.snapshot_bucket or '<snapshot-bucket>'}/{key}"
-    plan = plan_create_request(describe, tags, target_of(settings), now, uri)
+    plan = plan_create_request(describe, tags, target_of(settings), now, uri, execution)
     result.operation = "CreateNotebookInstance"
     result.request = plan.request
     result.dropped = plan.dropped

@@ -16,6 +16,7 @@ from pathlib import Path
 from notebook_guard.aws import s3, sagemaker
 from notebook_guard.domain import workflow
 from notebook_guard.domain.recreate import (
+    EXECUTION_TAG,
     NETWORK_FIELDS,
     REMEDIATED_AT_TAG,
     SNAPSHOT_SCHEMA,
@@ -33,6 +34,7 @@ NOTEBOOK_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")  # CreateNoteb
 @dataclass
 class RestoreOptions:
     bucket: str | None = None
+    version_id: str | None = None  # the version the workflow verified (alerts and audit records name it)
     original_network: bool = False
     dry_run: bool = False
     region: str | None = None
@@ -71,24 +73,27 @@ class SnapshotSource:
     bucket: str | None = None
     key: str | None = None
     path: Path | None = None
+    version_id: str | None = None
 
     @property
     def name(self) -> str:
         return str(self.path) if self.path else s3.s3_uri(self.bucket, self.key)
 
 
-def snapshot_source(reference: str, bucket: str | None) -> SnapshotSource:
+def snapshot_source(reference: str, bucket: str | None, version_id: str | None = None) -> SnapshotSource:
     """``s3://bucket/key``; a key with ``--bucket``; else a local file."""
     if reference.startswith("s3://"):
         try:
             found_bucket, key = s3.parse_s3_uri(reference)
         except ValueError as error:
             raise OperationError(str(error)) from None
-        return SnapshotSource(bucket=found_bucket, key=key)
+        return SnapshotSource(bucket=found_bucket, key=key, version_id=version_id)
     if bucket:
-        return SnapshotSource(bucket=bucket, key=reference.lstrip("/"))
+        return SnapshotSource(bucket=bucket, key=reference.lstrip("/"), version_id=version_id)
     path = Path(reference)
     if path.is_file():
+        if version_id:
+            raise OperationError("--version-id names an S3 object version: not for a local file")
         return SnapshotSource(path=path)
     raise OperationError(f"no file {reference!r}: give a local snapshot file, s3://bucket/key, or a key with --bucket")
 
@@ -104,7 +109,8 @@ def read_bytes(source: SnapshotSource, region: str | None) -> tuple[bytes, str |
 
     client = clients.client("s3", region)
     try:
-        response = client.get_object(Bucket=source.bucket, Key=source.key)
+        version = {"VersionId": source.version_id} if source.version_id else {}
+        response = client.get_object(Bucket=source.bucket, Key=source.key, **version)
     except client.exceptions.NoSuchKey:
         raise OperationError(f"no snapshot at {source.name}") from None
     except client.exceptions.NoSuchBucket:
@@ -141,13 +147,13 @@ def original_request(document: dict) -> dict:
         request["DirectInternetAccess"] = describe["DirectInternetAccess"]
     if describe.get("RootAccess"):
         request["RootAccess"] = describe["RootAccess"]
-    request["Tags"] = [t for t in request.get("Tags", []) if t["Key"] != REMEDIATED_AT_TAG]
+    request["Tags"] = [t for t in request.get("Tags", []) if t["Key"] not in (REMEDIATED_AT_TAG, EXECUTION_TAG)]
     return request
 
 
 def restore_from_snapshot(reference: str, options: RestoreOptions) -> RestoreResult:
     """Recreate the notebook from its snapshot; refuses when a notebook of that name exists (a dry run says so)."""
-    source = snapshot_source(reference, options.bucket)
+    source = snapshot_source(reference, options.bucket, options.version_id)
     if options.offline and not (options.dry_run and source.path is not None):
         raise OperationError("--offline checks a local snapshot file only: use it with --dry-run and a file path")
     region = None if options.offline else resolve_region(options.region)

@@ -50,17 +50,23 @@ def names_from_environment(
     """The names the stack would render the policies with, from the functions' NG_* environment."""
     bucket = environment.get("NG_SNAPSHOT_BUCKET") or UNCONFIGURED
     table = environment.get("NG_AUDIT_TABLE") or UNCONFIGURED
+    coordination = environment.get("NG_COORDINATION_TABLE") or UNCONFIGURED
+    queue_url = environment.get("NG_ALERT_DEAD_LETTER_QUEUE_URL") or UNCONFIGURED
+    machine = state_machine_arn or environment.get("NG_STATE_MACHINE_ARN")
+    machine_name = machine.rsplit(":", 1)[-1] if machine else UNCONFIGURED
     return Names(
         partition="aws",
         region=region,
         account=account,
         snapshot_bucket_arn=f"arn:aws:s3:::{bucket}",
         audit_table_arn=f"arn:aws:dynamodb:{region}:{account}:table/{table}",
+        coordination_table_arn=f"arn:aws:dynamodb:{region}:{account}:table/{coordination}",
+        # SQS authorizes against the queue's ARN; its URL ends with ACCOUNT/NAME.
+        alert_dead_letter_queue_arn=f"arn:aws:sqs:{region}:{account}:{queue_url.rstrip('/').rsplit('/', 1)[-1]}",
+        remediation_executions_arn=f"arn:aws:states:{region}:{account}:execution:{machine_name}:*",
         alert_topic_arn=environment.get("NG_ALERT_TOPIC_ARN") or f"arn:aws:sns:{region}:{account}:{UNCONFIGURED}",
         alert_key_arn=alert_key_arn,
-        state_machine_arn=state_machine_arn
-        or environment.get("NG_STATE_MACHINE_ARN")
-        or f"arn:aws:states:{region}:{account}:stateMachine:{UNCONFIGURED}",
+        state_machine_arn=machine or f"arn:aws:states:{region}:{account}:stateMachine:{UNCONFIGURED}",
         target_subnet_ids=_csv(environment.get("NG_TARGET_SUBNET_IDS")) or ("subnet-unconfigured",),
         target_security_group_ids=_csv(environment.get("NG_TARGET_SECURITY_GROUP_IDS")) or ("sg-unconfigured",),
         approved_subnet_ids=_csv(environment.get("NG_APPROVED_SUBNET_IDS")),
@@ -78,9 +84,13 @@ def deploy(principal: Principal, role_name: str, names: Names, account: str = DE
     return deploy_role(role_name, _document(principal, names), account)
 
 
-def deploy_workflow_roles(environment: Mapping[str, str], region: str, account: str = DEFAULT_ACCOUNT) -> dict:
-    """One role per step; returns step key -> role ARN (what NG_STEP_ROLE_ARNS carries)."""
-    names = names_from_environment(environment, region, account)
+def deploy_workflow_roles(
+    environment: Mapping[str, str], region: str, account: str = DEFAULT_ACCOUNT, state_machine_arn: str | None = None
+) -> dict:
+    """One role per step; returns step key -> role ARN (what NG_STEP_ROLE_ARNS carries). ``state_machine_arn``:
+    the machine the steps belong to (its executions are what the Lease step may describe), known before it exists
+    because the stack names it."""
+    names = names_from_environment(environment, region, account, state_machine_arn=state_machine_arn)
     return {
         step.name: deploy(step, step_role_name(step.name), names, account) for step in principals.step_principals()
     }

@@ -22,6 +22,7 @@ from notebook_guard_local.fake.iam_simulation import SimulatePrincipalPolicy
 from notebook_guard_local.fake.notebooks import Timeline, VirtualClock
 from notebook_guard_local.observability import discarded_metrics
 from notebook_guard_local.offline import FAKE_ACCESS_KEY
+from notebook_guard_local.roles import deploy_workflow_roles
 from notebook_guard_local.workflow_runner import (
     MOTO_CONFIG,
     LambdaSeam,
@@ -31,7 +32,7 @@ from notebook_guard_local.workflow_runner import (
     shared_service_models,
     zero_time,
 )
-from notebook_guard_local.world import World, build_audit_table, build_world
+from notebook_guard_local.world import World, build_audit_table, build_coordination_table, build_world
 
 ACCOUNT = "123456789012"  # moto's default account
 REGION = "us-east-1"
@@ -47,6 +48,7 @@ class Harness:
     faults: Faults
     seam: LambdaSeam
     enforcement: Enforcement
+    _earlier_executions: frozenset[str] = frozenset()
 
     @property
     def sagemaker(self):
@@ -83,7 +85,7 @@ class Harness:
     def exists(self, name: str) -> bool:
         return name in self.backend.notebook_instances
 
-    def run(self, name: str = "analysis", action: str | None = "remediate", trigger: str = "event", **extra):
+    def run(self, name: str = "analysis", action: str | None = "remediate", trigger: str = "create", **extra):
         self.faults.calls.clear()
         notebook = self.backend.notebook_instances.get(name)
         payload = {
@@ -99,8 +101,36 @@ class Harness:
         }
         return self.runner.run(payload)
 
+    def state_change_event(self, name: str, status: str | None = None) -> dict:
+        """The native state-change event SageMaker sends for the notebook as it is now (``status`` overrides)."""
+        from notebook_guard_local.demo.events import state_change_event
+
+        described = self.sagemaker.describe_notebook_instance(NotebookInstanceName=name)
+        if status:
+            described["NotebookInstanceStatus"] = status
+        listed = self.sagemaker.list_tags(ResourceArn=described["NotebookInstanceArn"])["Tags"]
+        tags = {t["Key"]: t["Value"] for t in listed}
+        return state_change_event(described, tags, ACCOUNT, REGION)
+
+    def intake(self, event: dict) -> dict:
+        """The intake handler, as EventBridge invokes it, with the stack's settings."""
+        from notebook_guard.handlers import intake
+        from notebook_guard.settings import get_settings
+
+        get_settings.cache_clear()
+        return intake.process(event, ACCOUNT)
+
+    def redeploy_roles(self) -> None:
+        """Render the step roles again from the settings in this process's environment, as redeploying the stack
+        with changed settings (a new target subnet, say) would."""
+        import os
+
+        deploy_workflow_roles(os.environ, REGION, state_machine_arn=self.runner.state_machine_arn)
+
     def reset(self) -> None:
         """Forget every notebook, alert, audit record and snapshot; keep the network, functions and state machine."""
+        # A test may have redeployed them with other settings.
+        deploy_workflow_roles(self.runner.environment, REGION, state_machine_arn=self.runner.state_machine_arn)
         self.backend.notebook_instances.clear()
         self.backend.notebook_instance_lifecycle_configurations.clear()
         fake = self.fake
@@ -111,16 +141,30 @@ class Harness:
         fake.timeline = Timeline()
         self.faults.clear()
         self.faults.calls.clear()
+        self.seam.clear_hooks()
+        self._earlier_executions = {e["executionArn"] for e in self._all_executions()}
         sns_backends[ACCOUNT][REGION].topics[self.world.topic_arn].sent_notifications.clear()
-        clients.client("dynamodb", REGION).delete_table(TableName=self.world.table)
+        dynamodb = clients.client("dynamodb", REGION)
+        dynamodb.delete_table(TableName=self.world.table)
         build_audit_table(self.world.table, REGION)
+        dynamodb.delete_table(TableName=self.world.coordination_table)
+        build_coordination_table(self.world.coordination_table, REGION)
+        sqs, queue = clients.client("sqs", REGION), self.world.alert_dead_letter_queue_url
+        # Drained, not purged: SQS allows one PurgeQueue a minute.
+        while messages := sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages"):
+            for message in messages:
+                sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
         s3 = clients.client("s3", REGION)
         for item in s3.list_objects_v2(Bucket=self.world.bucket).get("Contents", []):
             s3.delete_object(Bucket=self.world.bucket, Key=item["Key"])
 
     def runner_executions(self) -> list[dict]:
+        """Executions since the last reset (the state machine is shared by the module's tests)."""
+        return [e for e in self._all_executions() if e["executionArn"] not in self._earlier_executions]
+
+    def _all_executions(self) -> list[dict]:
         sfn = clients.client("stepfunctions", REGION)
-        return sfn.list_executions(stateMachineArn=self.runner.state_machine_arn)["executions"]
+        return sfn.list_executions(stateMachineArn=self.runner.state_machine_arn, maxResults=1000)["executions"]
 
     def alerts(self) -> list[dict]:
         topic = sns_backends[ACCOUNT][REGION].topics[self.world.topic_arn]
@@ -133,6 +177,22 @@ class Harness:
             ExpressionAttributeValues={":n": {"S": name}},
         )["Items"]
         return [json.loads(i["record"]["S"]) for i in items]
+
+    def lease(self, name: str = "analysis") -> dict | None:
+        """The notebook's lease item as stored (None: never leased)."""
+        from notebook_guard.aws import dynamodb
+        from notebook_guard.services.coordination import LEASE, notebook_key
+
+        arn = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:notebook-instance/{name}"
+        return dynamodb.get_item(self.world.coordination_table, notebook_key(arn, LEASE), REGION)
+
+    def dead_letters(self) -> list[dict]:
+        """The alerts parked in the alert dead-letter queue (received, not deleted)."""
+        sqs = clients.client("sqs", REGION)
+        messages = sqs.receive_message(
+            QueueUrl=self.world.alert_dead_letter_queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0
+        ).get("Messages", [])
+        return [json.loads(m["Body"]) for m in messages]
 
     def snapshots(self, name: str = "analysis") -> list[dict]:
         s3 = clients.client("s3", REGION)
@@ -170,5 +230,7 @@ def harness_context():
         for key, value in runner.environment.items():
             monkeypatch.setenv(key, value)
         runner.deploy()
+        # What the intake and the sweep get besides the steps' settings (tests start executions through them).
+        monkeypatch.setenv("NG_STATE_MACHINE_ARN", runner.state_machine_arn)
         faults.calls.clear()
         yield Harness(world, runner, fake, faults, seam, enforcement)

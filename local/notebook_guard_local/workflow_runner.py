@@ -39,7 +39,7 @@ from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 from notebook_guard.aws import clients
 from notebook_guard.settings import get_settings
 from notebook_guard.workflow_steps import EXTRA_SUBSTITUTIONS, STEPS, Step, substitution_key
-from notebook_guard_local.fake.enforcement import acting_as
+from notebook_guard_local.fake.enforcement import DEFAULT_ACCOUNT, acting_as
 from notebook_guard_local.fake.notebooks import VirtualClock
 from notebook_guard_local.resources import asl_path as packaged_asl_path
 from notebook_guard_local.roles import deploy_workflow_roles, step_role_name, step_role_setting
@@ -73,6 +73,15 @@ class LambdaSeam:
         self._by_name = {function_name(s): s for s in STEPS}
         self.invocations: list[str] = []
         self._patchers: list = []
+        self._before: dict[str, list] = {}
+
+    def before(self, key: str, action, once: bool = True) -> None:
+        """Run ``action(event)`` just before the step ``key`` is invoked (what happens in the account meanwhile:
+        an owner deleting or changing the notebook between two steps)."""
+        self._before.setdefault(key, []).append((action, once))
+
+    def clear_hooks(self) -> None:
+        self._before.clear()
 
     def handler_of(self, step: Step):
         module, attribute = step.handler.rsplit(".", 1)
@@ -85,6 +94,12 @@ class LambdaSeam:
             return json.dumps({"errorType": "ResourceNotFoundException", "errorMessage": short}).encode(), True
         self.invocations.append(step.key)
         event = json.loads(body) if body else {}
+        hooks = self._before.get(step.key, [])
+        for hook in list(hooks):
+            action, once = hook
+            if once:
+                hooks.remove(hook)
+            action(event)
         arn = f"arn:aws:lambda:{backend.region_name}:{backend.account_id}:function:{short}"
         try:
             with acting_as(step_role_name(step.key)):
@@ -246,7 +261,10 @@ class WorkflowRunner:
 
     def deploy(self, name: str = "notebook-guard-remediation") -> str:
         # Each step's role, with the policy the stack generates; the Preflight simulates the acting steps' roles.
-        self.role_arns = deploy_workflow_roles(self.environment, self.region)
+        # The machine's name is fixed before it exists (as the stack fixes it), so the Lease step's role can name
+        # its executions.
+        self.state_machine_arn = f"arn:aws:states:{self.region}:{DEFAULT_ACCOUNT}:stateMachine:{name}"
+        self.role_arns = deploy_workflow_roles(self.environment, self.region, state_machine_arn=self.state_machine_arn)
         self.environment["NG_STEP_ROLE_ARNS"] = step_role_setting(self.role_arns)
         self.apply_environment()
         iam = clients.client("iam", self.region)

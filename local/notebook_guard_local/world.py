@@ -1,5 +1,6 @@
 """A small account for the workflow to act on: a VPC with a private and a public subnet, security groups, the
-VPC endpoints a notebook needs, the snapshot bucket, the audit table, the alert topic and a notebook role.
+VPC endpoints a notebook needs, the snapshot bucket (versioned), the audit table, the coordination table, the
+alert topic, the alert dead-letter queue and a notebook role.
 
 Built through the ordinary AWS APIs, so it works against ``mock_aws`` and a moto server alike. Returns the
 ``NG_*`` environment the step Lambdas need (what the stack sets in AWS).
@@ -11,7 +12,12 @@ from dataclasses import dataclass, field
 
 from notebook_guard.aws import clients
 from notebook_guard.settings import DEFAULT_ENDPOINTS
-from notebook_guard.workflow_steps import AUDIT_PARTITION_KEY, AUDIT_SORT_KEY
+from notebook_guard.workflow_steps import (
+    AUDIT_PARTITION_KEY,
+    AUDIT_SORT_KEY,
+    COORDINATION_PARTITION_KEY,
+    COORDINATION_SORT_KEY,
+)
 
 INTERFACE_ENDPOINTS = tuple(e for e in DEFAULT_ENDPOINTS if e != "s3")
 
@@ -29,11 +35,15 @@ class World:
     topic_arn: str
     role_arn: str
     endpoint_ids: dict[str, str] = field(default_factory=dict)
+    coordination_table: str = "notebook-guard-coordination"
+    alert_dead_letter_queue_url: str = ""
 
     def environment(self, **overrides: str) -> dict[str, str]:
         env = {
             "NG_SNAPSHOT_BUCKET": self.bucket,
             "NG_AUDIT_TABLE": self.table,
+            "NG_COORDINATION_TABLE": self.coordination_table,
+            "NG_ALERT_DEAD_LETTER_QUEUE_URL": self.alert_dead_letter_queue_url,
             "NG_ALERT_TOPIC_ARN": self.topic_arn,
             "NG_TARGET_SUBNET_IDS": self.private_subnet_id,
             "NG_TARGET_SECURITY_GROUP_IDS": self.security_group_id,
@@ -80,14 +90,32 @@ def build_world(region: str = "us-east-1", bucket: str = "notebook-guard-snapsho
         s3.create_bucket(Bucket=bucket)
     else:
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+    # Versioned like the stack's: every reader asks for the version the workflow wrote.
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     table = build_audit_table("notebook-guard-audit", region)
+    coordination = build_coordination_table("notebook-guard-coordination", region)
+    dead_letters = clients.client("sqs", region).create_queue(QueueName="notebook-guard-alert-dead-letters")["QueueUrl"]
     topic_arn = clients.client("sns", region).create_topic(Name="notebook-guard-alerts")["TopicArn"]
     role_arn = clients.client("iam", region).create_role(
         RoleName="notebook-execution-role",
         AssumeRolePolicyDocument='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole",'
         '"Principal":{"Service":"sagemaker.amazonaws.com"}}]}',
     )["Role"]["Arn"]
-    return World(region, vpc_id, private, public, group, other_group, bucket, table, topic_arn, role_arn, endpoints)
+    return World(
+        region,
+        vpc_id,
+        private,
+        public,
+        group,
+        other_group,
+        bucket,
+        table,
+        topic_arn,
+        role_arn,
+        endpoints,
+        coordination,
+        dead_letters,
+    )
 
 
 def build_audit_table(table: str, region: str) -> str:
@@ -101,6 +129,23 @@ def build_audit_table(table: str, region: str) -> str:
         AttributeDefinitions=[
             {"AttributeName": AUDIT_PARTITION_KEY, "AttributeType": "S"},
             {"AttributeName": AUDIT_SORT_KEY, "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return table
+
+
+def build_coordination_table(table: str, region: str) -> str:
+    """The coordination table with the key schema the leases use (see workflow_steps.COORDINATION_*)."""
+    clients.client("dynamodb", region).create_table(
+        TableName=table,
+        KeySchema=[
+            {"AttributeName": COORDINATION_PARTITION_KEY, "KeyType": "HASH"},
+            {"AttributeName": COORDINATION_SORT_KEY, "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": COORDINATION_PARTITION_KEY, "AttributeType": "S"},
+            {"AttributeName": COORDINATION_SORT_KEY, "AttributeType": "S"},
         ],
         BillingMode="PAY_PER_REQUEST",
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 
-from notebook_guard.domain.recreate import REMEDIATED_AT_TAG, SNAPSHOT_TAG
+from notebook_guard.domain.recreate import OUR_TAGS, SNAPSHOT_TAG
 from notebook_guard_local.demo.run import play
 from tests.conftest import ROOT
 
@@ -57,7 +57,7 @@ def test_after_equals_before_apart_from_network_root_access_dropped_keys_and_rem
     tags_before, tags_after = notebook["before"]["tags"], notebook["after"]["tags"]
     assert len(tags_before) == 20
     expected_tags = {k: v for k, v in tags_before.items() if not k.startswith("aws:")}
-    assert {k: v for k, v in tags_after.items() if k not in (REMEDIATED_AT_TAG, SNAPSHOT_TAG)} == expected_tags
+    assert {k: v for k, v in tags_after.items() if k not in OUR_TAGS} == expected_tags
     assert tags_after[SNAPSHOT_TAG].startswith("s3://")
 
     started, alert = notebook["alerts"]

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from notebook_guard.domain.recreate import REMEDIATED_AT_TAG, SNAPSHOT_TAG
+from notebook_guard.domain.recreate import OUR_TAGS, SNAPSHOT_TAG
 from notebook_guard_local.aws_access import CallNotices
 from notebook_guard_local.cli import main
 from notebook_guard_local.demo.engine import Actor, Player, configuration
@@ -32,7 +32,7 @@ def restore(capsys, *argv) -> tuple[int, str, str]:
 
 
 def without_remediation_tags(request: dict) -> dict:
-    tags = [t for t in request["Tags"] if t["Key"] not in (REMEDIATED_AT_TAG, SNAPSHOT_TAG)]
+    tags = [t for t in request["Tags"] if t["Key"] not in OUR_TAGS]
     return {**request, "Tags": tags}
 
 

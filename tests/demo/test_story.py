@@ -38,12 +38,16 @@ def test_the_built_in_story_plays_as_expected_and_exits_0(tmp_path, capsys):
     positions = [
         text.index("CloudTrail: CreateNotebookInstance churn-forecast"),
         text.index("State change: gpu-research is InService"),
+        text.index("State change: legacy-etl started again by its owner"),
         text.index("Scheduled sweep"),
         text.index("Before and after"),
     ]
     assert positions == sorted(positions)
     assert "Recreate the notebook in the private subnet" in text
     assert "Disable root access" in text
+    # Restarting a notebook that predates the stack is a restart: flagged (the sweep's action), never deleted.
+    assert "intake: legacy-etl violates SageMaker.1, .2, .3 -> workflow-started (restart: notify)" in text
+    assert "violators: 1 already-notified" in text  # the sweep an hour later: alerted once a day, not hourly
     assert "VERDICT: all 5 notebooks as expected" in text
     assert "\033[" not in text  # no colour when the output is not a terminal
     # Short enough to read: each alert's human text once, no JSON (that is -v), 150 lines at most.
@@ -62,6 +66,7 @@ def test_the_built_in_story_plays_as_expected_and_exits_0(tmp_path, capsys):
         "  >>> Alert (SNS): [notebook-guard] gpu-research: caught, remediation started",
         "  >>> Alert (SNS): [notebook-guard] gpu-research: root access disabled",
         "  >>> Alert (SNS): [notebook-guard] legacy-etl: violates SageMaker.1, SageMaker.2, SageMaker.3",
+        "  >>> Alert (SNS): [notebook-guard] vendor-poc: exempt, left alone",
     ]
     assert text.count("  | What was wrong:") == 2  # the remediated and the root-access-fixed alerts
     assert "  | notebook-guard: SageMaker notebook instance 'churn-forecast' remediated" in text
@@ -71,7 +76,9 @@ def test_the_built_in_story_plays_as_expected_and_exits_0(tmp_path, capsys):
     assert report["tool"]["name"] == "notebook-guard" and report["time"].endswith("Z")
     assert report["account"] == "123456789012" and report["regions"] == ["us-east-1"]
     by_name = {n["name"]: n for n in report["notebooks"]}
-    assert by_name["fraud-model"]["alerts"] == [] and by_name["vendor-poc"]["alerts"] == []
+    assert by_name["fraud-model"]["alerts"] == []
+    # An exemption is announced once, the first time it is honoured.
+    assert [a["document"]["kind"] for a in by_name["vendor-poc"]["alerts"]] == ["exempt"]
     assert [a["document"]["kind"] for a in by_name["legacy-etl"]["alerts"]] == ["violation"]
     assert all(a["document"]["time"].endswith("Z") for n in report["notebooks"] for a in n["alerts"])
     legacy = by_name["legacy-etl"]

@@ -77,6 +77,9 @@ def test_every_call_of_the_package_is_documented_in_the_fixture():
 NAMES = policy.Names(
     "aws", "us-east-1", "123456789012",
     snapshot_bucket_arn="arn:aws:s3:::snapshots", audit_table_arn="arn:aws:dynamodb:us-east-1:123456789012:table/a",
+    coordination_table_arn="arn:aws:dynamodb:us-east-1:123456789012:table/c",
+    alert_dead_letter_queue_arn="arn:aws:sqs:us-east-1:123456789012:dead-letters",
+    remediation_executions_arn="arn:aws:states:us-east-1:123456789012:execution:m:*",
     alert_topic_arn="arn:aws:sns:us-east-1:123456789012:alerts",
     alert_key_arn="arn:aws:kms:us-east-1:123456789012:key/k",
     state_machine_arn="arn:aws:states:us-east-1:123456789012:stateMachine:m",

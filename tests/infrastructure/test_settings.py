@@ -46,12 +46,33 @@ def test_lists_accept_csv_json_and_native(value, expected):
 
 def test_strings_from_the_command_line_are_typed():
     settings = StackSettings.from_context(
-        {"sweep_concurrency": "16", "trail_enabled": "TRUE", "wait_initial_seconds": "0", "event_action": "Notify"}
+        {"sweep_concurrency": "16", "trail_enabled": "TRUE", "wait_initial_seconds": "5", "event_action": "Notify"}
     )
     assert settings.sweep_concurrency == 16
     assert settings.trail_enabled is True
-    assert settings.wait_initial_seconds == 0
+    assert settings.wait_initial_seconds == 5
     assert settings.event_action == "notify"
+
+
+def test_the_restart_action_defaults_to_the_sweeps():
+    assert StackSettings.from_context({"sweep_action": "quarantine"}).effective_restart_action == "quarantine"
+    settings = StackSettings.from_context({"sweep_action": "quarantine", "restart_action": "notify"})
+    assert settings.effective_restart_action == "notify"
+
+
+def test_a_zero_first_wait_is_refused_with_the_reason():
+    with pytest.raises(SettingsError, match=r"wait_initial_seconds=0: .*every Pending notebook would be declared"):
+        StackSettings.from_context({"wait_initial_seconds": 0})
+
+
+def test_the_poll_cap_follows_the_wait_bound():
+    # The functions derive their poll cap from the bound: a long bound is never cut short by a hidden count.
+    long_bound = {"wait_initial_seconds": 5, "wait_max_seconds": 60, "wait_timeout_seconds": 21600}
+    settings = StackSettings.from_context(long_bound)
+    schedule = settings.wait_schedule
+    assert schedule.poll_cap > 120 and sum(schedule.interval(n) for n in range(1, schedule.poll_cap)) >= 21600
+    with pytest.raises(SettingsError, match=r"wait_timeout_seconds=86400: .*within 600 polls per wait"):
+        StackSettings.from_context({"wait_initial_seconds": 1, "wait_max_seconds": 60, "wait_timeout_seconds": 86400})
 
 
 def test_an_existing_network_is_accepted():
@@ -96,7 +117,15 @@ BAD_VALUES = [
     ("root_access", "enabled", "disabled (root access is a violation) or allowed"),
     ("alert_emails", "ops@example.com,not-an-email", "email addresses like"),
     ("alert_topic_arn", "arn:aws:sqs:us-east-1:123456789012:q", "an SNS topic ARN"),
-    ("wait_initial_seconds", "-1", "an integer from 0 to 3600"),
+    ("wait_initial_seconds", "-1", "an integer from 1 to 3600"),
+    ("wait_initial_seconds", "0", "0 would poll without waiting"),
+    ("restart_action", "delete", "one of notify, quarantine, remediate"),
+    ("restart_window_minutes", "0", "an integer from 1 to 1440"),
+    ("max_attempts", "0", "an integer from 1 to 20"),
+    ("attempt_window_hours", "200", "an integer from 1 to 168"),
+    ("realert_hours", "0", "an integer from 1 to 720"),
+    ("fallback_alert_emails", "oncall", "email addresses like"),
+    ("snapshot_break_glass_role_arn", "BreakGlass", "an IAM role ARN like"),
     ("wait_max_seconds", "3601", "an integer from 0 to 3600"),
     ("wait_timeout_seconds", "59", "an integer from 60 to 86400"),
     ("passrole_role_pattern", "role name with spaces", "an IAM role name or path pattern"),

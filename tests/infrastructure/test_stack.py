@@ -165,7 +165,8 @@ def test_the_runtime_contract_is_met(default_stack):
     intake = default_stack.json["Resources"][default_stack.logical_id(default_stack.stack.detection.intake.function)]
     env = intake["Properties"]["Environment"]["Variables"]
     # An empty approved list means "any subnet": left out rather than sent as "".
-    contract = set(ENVIRONMENT) - {"AWS_REGION", "NG_APPROVED_SUBNET_IDS", "NG_STEP_ROLE_ARNS"}
+    # NG_WAIT_MAX_POLLS is for zero-second test schedules only: the deployed poll cap follows the wait bound.
+    contract = set(ENVIRONMENT) - {"AWS_REGION", "NG_APPROVED_SUBNET_IDS", "NG_STEP_ROLE_ARNS", "NG_WAIT_MAX_POLLS"}
     assert contract <= set(env)
     step = next(iter(default_stack.stack.workflow.steps.values()))
     step_env = default_stack.json["Resources"][default_stack.logical_id(step.function)]["Properties"]
@@ -178,6 +179,9 @@ def test_the_runtime_contract_is_met(default_stack):
     for key in ("Stop", "Delete", "Create", "Update", "Start"):
         role = default_stack.logical_id(default_stack.stack.workflow.steps[key].role)
         assert f'{key}=' in rendered and role in rendered
+    assert env["NG_RESTART_ACTION"] == env["NG_SWEEP_ACTION"] == "notify" and env["NG_RESTART_WINDOW_SECONDS"] == "600"
+    bounds = (env["NG_MAX_ATTEMPTS"], env["NG_ATTEMPT_WINDOW_SECONDS"], env["NG_REALERT_SECONDS"])
+    assert bounds == ("3", "86400", "86400")
 
 
 def test_the_lambda_asset_holds_only_the_package(default_stack):
@@ -224,15 +228,43 @@ def test_snapshot_bucket_is_versioned_encrypted_private_tls_only_and_retained(de
     assert any(s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in denies)
 
 
-def test_audit_table_has_pitr_encryption_and_ttl(default_stack):
-    default_stack.template.has_resource_properties(
-        "AWS::DynamoDB::GlobalTable",
-        {
-            "SSESpecification": {"SSEEnabled": True},
-            "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": True},
-            "Replicas": [Match.object_like({"PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True}})],
-        },
-    )
+def test_audit_and_coordination_tables_have_pitr_encryption_and_ttl(default_stack):
+    tables = default_stack.resources("AWS::DynamoDB::GlobalTable")
+    assert len(tables) == 2
+    for table in tables.values():
+        props = table["Properties"]
+        assert props["SSESpecification"]["SSEEnabled"] is True
+        assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+        assert props["BillingMode"] == "PAY_PER_REQUEST"
+        (replica,) = props["Replicas"]
+        assert replica["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+
+
+def test_the_coordination_table_has_generic_string_keys(default_stack):
+    table = default_stack.json["Resources"][default_stack.logical_id(default_stack.stack.storage.coordination_table)]
+    assert table["Properties"]["KeySchema"] == [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]
+
+
+def test_nobody_may_delete_a_snapshot_but_the_break_glass_role(default_stack, tmp_path):
+    from tests.infrastructure.conftest import Synthesized
+
+    def deny_of(synth):
+        bucket = {"Ref": synth.logical_id(synth.stack.storage.snapshot_bucket)}
+        policies = [p["Properties"] for p in synth.resources("AWS::S3::BucketPolicy").values()]
+        (policy,) = [p for p in policies if p["Bucket"] == bucket]
+        (deny,) = [s for s in policy["PolicyDocument"]["Statement"] if s.get("Sid") == "SnapshotsAreNeverDeleted"]
+        return deny
+
+    deny = deny_of(default_stack)
+    assert deny["Effect"] == "Deny" and deny["Principal"] == {"AWS": "*"} and "Condition" not in deny
+    assert sorted(deny["Action"]) == ["s3:DeleteObject", "s3:DeleteObjectVersion"]
+    assert json.dumps(deny["Resource"]).endswith('/snapshots/*"]]}')
+    role = "arn:aws:iam::123456789012:role/SnapshotBreakGlass"
+    with_role = deny_of(Synthesized({"snapshot_break_glass_role_arn": role}, str(tmp_path)))
+    assert with_role["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": role}}
 
 
 def test_dead_letter_queues_are_encrypted(default_stack):
@@ -240,20 +272,64 @@ def test_dead_letter_queues_are_encrypted(default_stack):
         assert queue["Properties"].get("SqsManagedSseEnabled") or queue["Properties"].get("KmsMasterKeyId")
 
 
+def _functions(synth) -> dict:
+    detection = synth.stack.detection
+    return {**synth.stack.workflow.steps, "intake": detection.intake, "sweep": detection.sweep}
+
+
+def _parked_alarm(synth) -> dict:
+    queue = synth.logical_id(synth.stack.alerting.dead_letters)
+    (alarm,) = [
+        a["Properties"]
+        for a in synth.resources("AWS::CloudWatch::Alarm").values()
+        if a["Properties"]["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}]
+    ]
+    return alarm
+
+
 def test_alarms_publish_to_the_topic(default_stack):
     alarms = default_stack.resources("AWS::CloudWatch::Alarm")
     topic = default_stack.logical_id(default_stack.stack.alerting.topic)
     assert alarms
     for alarm in alarms.values():
-        assert alarm["Properties"]["AlarmActions"] == [{"Ref": topic}]
+        assert {"Ref": topic} in alarm["Properties"]["AlarmActions"]
     metrics = {a["Properties"]["MetricName"] for a in alarms.values()}
     assert {"ExecutionsFailed", "Errors", "ApproximateNumberOfMessagesVisible"} <= metrics
 
 
-def test_an_existing_topic_is_used_and_none_created(existing_stack):
-    assert not existing_stack.resources("AWS::SNS::Topic")
+def test_sns_denied_alarm_on_the_alert_dead_letter_queue_does_not_depend_on_the_alert_topic(default_stack):
+    """Acceptance (SNS denied -> audit record, dead-letter queue, alarm): the alarm's own way to people."""
+    alerting = default_stack.stack.alerting
+    alarm = _parked_alarm(default_stack)
+    assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible" and alarm["Threshold"] == 1
+    fallback = {"Ref": default_stack.logical_id(alerting.fallback_topic)}
+    assert fallback in alarm["AlarmActions"]
+    # The fallback topic shares no key with the alert topic: a broken key policy cannot silence both.
+    assert "KmsMasterKeyId" not in default_stack.json["Resources"][fallback["Ref"]]["Properties"]
+    # Notify, the intake and the sweep may park alerts there, and only there.
+    queue = {"Fn::GetAtt": [default_stack.logical_id(alerting.dead_letters), "Arn"]}
+    senders = []
+    for key, guard in _functions(default_stack).items():
+        statements = _statements_of_role(default_stack, default_stack.logical_id(guard.role))
+        if any(s["Action"] == "sqs:SendMessage" and s["Resource"] == queue for s in statements):
+            senders.append(key)
+    assert sorted(senders) == ["Notify", "intake", "sweep"]
+
+
+def test_an_existing_topic_is_used_and_only_the_fallback_topic_created(existing_stack):
+    (topic,) = existing_stack.resources("AWS::SNS::Topic")
+    assert topic == existing_stack.logical_id(existing_stack.stack.alerting.fallback_topic)
     for alarm in existing_stack.resources("AWS::CloudWatch::Alarm").values():
-        assert alarm["Properties"]["AlarmActions"] == ["arn:aws:sns:eu-west-1:123456789012:security-alerts"]
+        assert "arn:aws:sns:eu-west-1:123456789012:security-alerts" in alarm["Properties"]["AlarmActions"]
+
+
+def test_fallback_emails_subscribe_to_the_fallback_topic(tmp_path):
+    from tests.infrastructure.conftest import Synthesized
+
+    synth = Synthesized({"fallback_alert_emails": "oncall@example.com"}, str(tmp_path))
+    topic = synth.logical_id(synth.stack.alerting.fallback_topic)
+    subscriptions = [s["Properties"] for s in synth.resources("AWS::SNS::Subscription").values()]
+    assert {"Protocol": "email", "Endpoint": "oncall@example.com", "TopicArn": {"Ref": topic}} in subscriptions
 
 
 # --- IAM ---------------------------------------------------------------------------------------------------------
@@ -336,6 +412,20 @@ def test_only_the_step_that_needs_it_may_delete(default_stack):
         if any("sagemaker:DeleteNotebookInstance" in _as_list(s["Action"]) for s in statements):
             holders.append(key)
     assert holders == [s.key for s in workflow_steps.STEPS if "sagemaker:DeleteNotebookInstance" in s.calls]
+
+
+def test_lease_holders_may_read_the_status_of_remediation_executions_only(default_stack):
+    # The machine's name is fixed (so the Lease step's role can name its executions without a dependency cycle).
+    machine = default_stack.json["Resources"][default_stack.logical_id(default_stack.stack.workflow.state_machine)]
+    machine_name = machine["Properties"]["StateMachineName"]
+    assert machine_name == "NotebookGuard-remediation"
+    holders = []
+    for key, guard in _functions(default_stack).items():
+        for statement in _statements_of_role(default_stack, default_stack.logical_id(guard.role)):
+            if statement["Action"] == "states:DescribeExecution":
+                assert json.dumps(statement["Resource"]).endswith(f':execution:{machine_name}:*"]]}}')
+                holders.append(key)
+    assert sorted(holders) == ["Lease", "intake", "sweep"]
 
 
 def test_intake_may_start_the_workflow_and_sweep_may_list(default_stack):

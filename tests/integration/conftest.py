@@ -32,6 +32,10 @@ class Account:
         ]
         self.sns.subscribe(TopicArn=self.topic_arn, Protocol="sqs", Endpoint=queue_arn)
         self.queue_url = queue_url
+        # The coordination table the stack gives the intake and the sweep (one lease per notebook).
+        from notebook_guard_local.world import build_coordination_table
+
+        self.coordination_table = build_coordination_table("notebook-guard-coordination", REGION)
 
     @cached_property
     def _network(self) -> tuple[str, str]:
@@ -113,11 +117,12 @@ def account():
 
 
 @pytest.fixture
-def configure(monkeypatch):
-    """Set the Lambda environment for one test (the settings are re-read)."""
+def configure(monkeypatch, account):
+    """Set the Lambda environment for one test (the settings are re-read); the coordination table is the stack's."""
     from notebook_guard.settings import get_settings
 
     def apply(**variables):
+        variables.setdefault("NG_COORDINATION_TABLE", account.coordination_table)
         for key, value in variables.items():
             monkeypatch.setenv(key, value)
         get_settings.cache_clear()

@@ -13,8 +13,8 @@ def test_bench_runs_and_prints_the_table(tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 0, out
     assert "| 30 | 5 ms | sweep |" in out and "| 30 | 0 ms | audit |" in out
-    assert "State transitions per remediation (workflow): 51 transitions per remediation" in out
-    assert "291 with fixed 10 s polling" in out
+    assert "State transitions per remediation (workflow): 57 transitions per remediation" in out
+    assert "297 with fixed 10 s polling" in out
     results = json.loads((tmp_path / "bench.json").read_text())
     for measurement in results["measurements"]:
         assert measurement["found"] == measurement["expected"]

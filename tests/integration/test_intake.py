@@ -46,12 +46,19 @@ def test_cloudtrail_create_without_subnet_starts_the_workflow(account, configure
     executions = account.sfn.list_executions(stateMachineArn=state_machine)["executions"]
     assert len(executions) == 1
     payload = json.loads(account.sfn.describe_execution(executionArn=executions[0]["executionArn"])["input"])
-    assert payload["notebook_name"] == NAME and payload["action"] == "remediate" and payload["trigger"] == "event"
+    assert payload["notebook_name"] == NAME and payload["action"] == "remediate" and payload["trigger"] == "create"
     assert payload["source"]["cloudtrail_event_id"] == "7e9f1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b"
+    assert payload["announced"] is True  # the workflow owes a closing alert
     # The event is only a pointer: the handler read the notebook itself, and its tags to check exemptions.
     assert ("sagemaker", "DescribeNotebookInstance") in api_calls
     assert ("sagemaker", "ListTags") in api_calls
-    assert write_calls(api_calls) == [("stepfunctions", "StartExecution"), ("sns", "Publish")]
+    # The lease first (naming the execution about to start), then the start, then the alert.
+    assert write_calls(api_calls) == [
+        ("dynamodb", "UpdateItem"),
+        ("stepfunctions", "StartExecution"),
+        ("sns", "Publish"),
+    ]
+    assert executions[0]["name"].startswith(f"create-{NAME}-")
     # The security team hears of it at once, not only when the remediation ends.
     (alert,) = account.alerts()
     document = parse_alert_body(alert["body"])
@@ -70,9 +77,41 @@ def test_duplicate_events_collapse_into_one_execution(account, configure):
     third = intake.handler(state_change_event("InService"), Context())
 
     assert first["outcome"] == "workflow-started"
+    # The first execution holds the notebook's lease and is running: the others are duplicates naming it.
     assert second["outcome"] == third["outcome"] == "duplicate"
-    assert second["execution_arn"] == first["execution_arn"]
+    assert second["execution_arn"] == third["execution_arn"] == first["execution_arn"]
     assert len(account.sfn.list_executions(stateMachineArn=state_machine)["executions"]) == 1
+
+
+def test_a_restart_of_an_old_notebook_gets_the_restart_action(account, configure):
+    account.create_notebook(NAME)
+    state_machine = account.create_state_machine()
+    configure(NG_STATE_MACHINE_ARN=state_machine, NG_SWEEP_ACTION="quarantine")
+    event = state_change_event("Pending")
+    event["time"] = "2099-01-01T00:00:00Z"  # long after the notebook's creation: its owner started it again
+
+    result = intake.handler(event, Context())
+
+    assert (result["outcome"], result["trigger"], result["action"]) == ("workflow-started", "restart", "quarantine")
+    (execution,) = account.sfn.list_executions(stateMachineArn=state_machine)["executions"]
+    assert json.loads(account.sfn.describe_execution(executionArn=execution["executionArn"])["input"])["trigger"] == (
+        "restart"
+    )
+
+
+@pytest.mark.parametrize(("key", "value"), [("account", "210987654321"), ("region", "eu-west-1")])
+def test_an_event_of_another_account_or_region_is_ignored(account, configure, api_calls, capsys, key, value):
+    account.create_notebook(NAME)
+    configure(NG_STATE_MACHINE_ARN=account.create_state_machine())
+    event = state_change_event()
+    event[key] = value
+
+    result = intake.handler(event, Context())
+
+    assert result["outcome"] == "ignored" and value in result["reason"]
+    assert api_calls == []
+    metrics = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert metrics[-1]["InvalidEvents"] == [1.0]
 
 
 def test_event_that_claims_a_subnet_is_judged_by_describe(account, configure):
@@ -125,7 +164,13 @@ def test_exempt_notebook_is_reported_exempt_and_left_alone(account, configure, a
     assert result["outcome"] == "exempt"
     assert result["evaluation"]["exempt"] is True
     assert result["evaluation"]["violations"], "an exempt notebook is still reported with its violations"
-    assert write_calls(api_calls) == []
+    # The first time the exemption is honoured, the team is told once; nothing else is written.
+    assert write_calls(api_calls) == [("dynamodb", "UpdateItem"), ("sns", "Publish")]
+    (alert,) = account.alerts()
+    document = parse_alert_body(alert["body"])
+    assert document["kind"] == "exempt" and "vendor demo until the audit" in alert["body"]
+    assert intake.handler(state_change_event(), Context())["exemption_announced"] == "before"
+    assert account.alerts() == []
 
 
 def test_expired_exemption_is_not_honoured(account, configure):
@@ -138,6 +183,9 @@ def test_expired_exemption_is_not_honoured(account, configure):
 
     assert result["outcome"] == "alerted"
     assert result["evaluation"]["exemption_problem"] == "exemption expired on 2020-06-30"
+    (alert,) = account.alerts()
+    assert "Exemption tag NOT honoured: exemption expired on 2020-06-30." in alert["body"]
+    assert parse_alert_body(alert["body"])["details"]["exemption_problem"] == "exemption expired on 2020-06-30"
 
 
 def test_notebook_deleted_between_event_and_describe(account, configure, api_calls):
@@ -185,3 +233,24 @@ def test_correlation_id_is_the_event_id(account, configure, log_lines):
     intake.handler(cloudtrail_event(), Context())
     logged = [line for line in log_lines() if line.get("message") == "Notebook evaluated"]
     assert logged and logged[0]["correlation_id"] == "3f6b2c1e-9a51-4d8e-b2f7-5c0d4e6a7b81"
+
+
+def test_a_start_that_fails_releases_the_lease_and_raises_for_eventbridge_to_retry(account, configure, monkeypatch):
+    from botocore.exceptions import ClientError
+
+    from notebook_guard.aws import stepfunctions
+
+    account.create_notebook(NAME)
+    state_machine = account.create_state_machine()
+    configure(NG_STATE_MACHINE_ARN=state_machine)
+
+    def refused(*_args, **_kwargs):
+        raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "try later"}}, "StartExecution")
+
+    monkeypatch.setattr(stepfunctions, "start_execution", refused)
+    with pytest.raises(ClientError, match="try later"):
+        intake.handler(cloudtrail_event(), Context())
+    monkeypatch.undo()
+    configure(NG_STATE_MACHINE_ARN=state_machine)
+    # Released: EventBridge's retry of the same event starts the workflow.
+    assert intake.handler(cloudtrail_event(), Context())["outcome"] == "workflow-started"

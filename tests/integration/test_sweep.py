@@ -63,7 +63,9 @@ def test_sweep_flags_exactly_the_violators_and_hands_them_on(account, configure,
     assert calls["DescribeNotebookInstance"] == 240
     assert calls["ListTags"] == 160
     assert calls["StartExecution"] == 130
-    assert {op for _, op in write_calls(api_calls)} == {"StartExecution"}
+    # One lease per notebook: read, then written conditionally before each start.
+    assert calls["GetItem"] == calls["UpdateItem"] == 130
+    assert {op for _, op in write_calls(api_calls)} == {"StartExecution", "UpdateItem"}
 
 
 def test_a_second_sweep_does_not_start_new_executions(account, configure):
@@ -73,7 +75,23 @@ def test_a_second_sweep_does_not_start_new_executions(account, configure):
     first = sweep.handler({}, Context())
     second = sweep.handler({}, Context())
     assert first["handed_on"] == {"workflow-started": 130}
+    # The first sweep's executions still run (this moto account does not execute them): they hold the leases.
     assert second["handed_on"] == {"duplicate": 130}
+
+
+def test_the_sweep_realerts_a_violator_once_a_day_not_every_hour(account, configure):
+    from notebook_guard.aws import dynamodb
+    from notebook_guard.services.coordination import LEASE, notebook_key
+
+    account.create_notebook("outside-1")
+    state_machine = account.create_state_machine()
+    configure(NG_STATE_MACHINE_ARN=state_machine)
+    assert sweep.handler({}, Context())["handed_on"] == {"workflow-started": 1}
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/outside-1"
+    # The notify execution ended and released the lease; an hour later the sweep comes again.
+    dynamodb.update_item(account.coordination_table, notebook_key(arn, LEASE), set_values={"held": False})
+    assert sweep.handler({}, Context())["handed_on"] == {"already-notified": 1}
+    assert len(account.sfn.list_executions(stateMachineArn=state_machine)["executions"]) == 1
 
 
 def test_one_notebooks_error_is_reported_and_the_sweep_goes_on(account, configure, monkeypatch):

@@ -1,5 +1,5 @@
-"""The ASL file itself: every step it calls exists, every Task is guarded, and Delete is only reachable
-through the snapshot and the preflight."""
+"""The ASL file itself: every step it calls exists, every Task is guarded, Delete is only reachable through the
+snapshot and the preflight, every end passes through the lease's release and a closing alert."""
 
 from __future__ import annotations
 
@@ -10,7 +10,13 @@ import re
 import pytest
 
 from notebook_guard.domain import errors
-from notebook_guard.workflow_steps import ASL_PATH, EXTRA_SUBSTITUTIONS, STEPS, substitution_key
+from notebook_guard.workflow_steps import (
+    ASL_PATH,
+    EXECUTION_TIMEOUT_SECONDS,
+    EXTRA_SUBSTITUTIONS,
+    STEPS,
+    substitution_key,
+)
 from tests.conftest import ROOT
 
 DEFINITION = json.loads((ROOT / ASL_PATH).read_text())
@@ -69,13 +75,76 @@ def test_delete_is_reachable_only_through_the_snapshot_and_the_preflight():
             assert delete not in reachable(catch["Next"]), name
 
 
-def test_every_task_retries_transient_errors_and_catches_everything():
-    for name, state in STATES.items():
-        if state["Type"] != "Task":
-            continue
+# AWS's list for Lambda tasks ("Handle Lambda service exceptions", Step Functions best practices).
+AWS_RECOMMENDED_LAMBDA_RETRIES = {
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.ClientExecutionTimeoutException",
+    "Lambda.TooManyRequestsException",
+}
+RELEASE = "Release the lease"
+TERMINAL = {n for n, s in STATES.items() if s["Type"] in ("Succeed", "Fail")}
+
+
+def lambda_tasks() -> dict[str, dict]:
+    return {n: s for n, s in STATES.items() if s["Type"] == "Task" and s["Resource"] in STEP_OF}
+
+
+def test_every_lambda_task_retries_the_aws_recommended_lambda_errors_and_our_transient_one():
+    assert lambda_tasks() and {n for n, s in STATES.items() if s["Type"] == "Task"} == set(lambda_tasks())
+    for name, state in lambda_tasks().items():
         retried = {e for r in state.get("Retry", []) for e in r["ErrorEquals"]}
-        assert {"Lambda.ServiceException", "Lambda.TooManyRequestsException", "TransientAwsError"} <= retried, name
+        assert AWS_RECOMMENDED_LAMBDA_RETRIES | {"TransientAwsError"} <= retried, (name, sorted(retried))
+
+
+def test_every_task_catches_everything():
+    for name, state in lambda_tasks().items():
         assert any("States.ALL" in c["ErrorEquals"] for c in state.get("Catch", [])), name
+
+
+def test_create_retries_transient_errors_for_at_least_15_minutes():
+    (create,) = states_calling("Create")
+    (retrier,) = [r for r in STATES[create]["Retry"] if "TransientAwsError" in r["ErrorEquals"]]
+    assert "JitterStrategy" not in retrier  # full jitter could shrink the budget towards zero
+    delays, interval = [], retrier["IntervalSeconds"]
+    for _ in range(retrier["MaxAttempts"]):
+        delays.append(min(interval, retrier.get("MaxDelaySeconds", interval)))
+        interval *= retrier["BackoffRate"]
+    assert sum(delays) >= 15 * 60, sum(delays)
+    assert "Lambda.Unknown" in retrier["ErrorEquals"]  # a timed-out invocation: Create settles it by Describe
+    # The runbook states the budget the file has.
+    assert f"**{sum(delays):,.0f} s (22.5 min)**" in (ROOT / "docs" / "workflow.md").read_text()
+
+
+def test_every_end_passes_through_the_release_of_the_lease():
+    (release,) = [n for n, s in STATES.items() if s.get("Resource") == "${LeaseFunctionArn}" and n == RELEASE]
+    assert STATES[release]["Parameters"]["op"] == "release"
+    # Only the release and the choice after it lead to an end; every other state reaches the release.
+    for name, state in STATES.items():
+        if name in TERMINAL:
+            continue
+        if successors(state) & TERMINAL:
+            assert name == "How did it end?", name
+        assert RELEASE in reachable(name) or name == "How did it end?", name
+    assert successors(STATES[release]) == {"How did it end?"}  # Next and Catch alike
+    assert set(DEFINITION["States"]["How did it end?"]["Choices"][0]) == {"Variable", "IsPresent", "Next"}
+
+
+def test_every_path_to_the_release_passes_a_closing_alert():
+    notify_states = set(states_calling("Notify"))
+    assert RELEASE not in reachable(DEFINITION["StartAt"], removed=notify_states)
+
+
+def test_the_lease_is_taken_before_anything_changes_the_notebook():
+    (hold,) = [n for n, s in STATES.items() if (s.get("Parameters") or {}).get("op") == "hold"]
+    for key in ("Snapshot", "Stop", "Delete", "Create", "Update", "Start"):
+        for state in states_calling(key):
+            assert state not in reachable(DEFINITION["StartAt"], removed={hold}), state
+
+
+def test_the_state_machine_timeout_is_the_one_the_lease_expiry_relies_on():
+    assert DEFINITION["TimeoutSeconds"] == EXECUTION_TIMEOUT_SECONDS
 
 
 def test_error_names_in_retry_and_catch_are_our_exception_classes_or_aws_ones():
@@ -104,3 +173,10 @@ def test_every_wait_loop_has_a_bound_that_ends_in_the_stuck_alert(name):
 def test_state_names_are_short_sentences():
     for name in STATES:
         assert name[0].isupper() and len(name) <= 80, name
+
+
+def test_the_workflow_guide_shows_every_state():
+    guide = (ROOT / "docs" / "workflow.md").read_text()
+    diagram = guide.split("```mermaid", 1)[1].split("```", 1)[0]
+    missing = [n for n in STATES if not n.startswith("Note that '") and f'"{n}"' not in diagram]
+    assert missing == [], f"docs/workflow.md's diagram is out of date: {missing}"

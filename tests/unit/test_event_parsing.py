@@ -16,15 +16,24 @@ def load(name):
 
 
 def test_cloudtrail_record_points_at_the_notebook_and_keeps_its_ids():
-    name, source = notebook_pointer(load("cloudtrail_create_notebook.json"))
-    assert name == "ml-feature-exploration"
-    assert source["cloudtrail_event_id"] == "7e9f1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b"
-    assert source["caller"].endswith("assumed-role/DataScientist/alice@example.com")
+    pointer = notebook_pointer(load("cloudtrail_create_notebook.json"))
+    assert pointer.name == "ml-feature-exploration" and pointer.created
+    assert (pointer.account, pointer.region) == ("123456789012", "us-east-1")
+    assert pointer.source["cloudtrail_event_id"] == "7e9f1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b"
+    assert pointer.source["caller"].endswith("assumed-role/DataScientist/alice@example.com")
 
 
 def test_native_state_change_points_at_the_notebook():
-    name, source = notebook_pointer(load("notebook_state_change.json"))
-    assert name == "ml-feature-exploration" and source["status"] == "InService"
+    pointer = notebook_pointer(load("notebook_state_change.json"))
+    assert pointer.name == "ml-feature-exploration" and pointer.source["status"] == "InService"
+    assert not pointer.created and pointer.time.isoformat() == "2026-11-27T09:16:41+00:00"
+
+
+def test_a_record_whose_region_differs_from_its_envelope_is_refused():
+    event = load("cloudtrail_create_notebook.json")
+    event["detail"]["awsRegion"] = "eu-west-1"
+    with pytest.raises(InvalidEvent, match="awsRegion eu-west-1"):
+        notebook_pointer(event)
 
 
 def test_failed_call_is_not_acted_on():

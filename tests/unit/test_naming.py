@@ -1,28 +1,32 @@
 import re
+from datetime import UTC, datetime
 
-from notebook_guard.domain.naming import execution_name, is_valid_notebook_name
+from notebook_guard.domain.naming import execution_arn, execution_name, execution_name_of, is_valid_notebook_name
 
-ARN = "arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/ml-feature-exploration"
+MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:notebook-guard-remediation"
+NOW = datetime(2026, 11, 27, 9, 14, 7, tzinfo=UTC)
 
 
 def test_execution_name_is_valid_for_step_functions_and_readable():
-    name = execution_name(ARN, "2026-11-27T09:14:07+00:00", "remediate")
+    name = execution_name("create", "ml-feature-exploration", NOW, "ab12cd34")
     assert re.fullmatch(r"[A-Za-z0-9_-]{1,80}", name)
-    assert "ml-feature-exploration" in name
+    assert name == "create-ml-feature-exploration-20261127T091407Z-ab12cd34"
 
 
-def test_same_instance_and_action_collapse_other_incarnations_do_not():
-    first = execution_name(ARN, "2026-11-27T09:14:07+00:00", "remediate")
-    assert first == execution_name(ARN, "2026-11-27T09:14:07+00:00", "remediate")
-    # The recreated notebook keeps the ARN but not the creation time.
-    assert first != execution_name(ARN, "2026-11-27T09:40:00+00:00", "remediate")
-    # A notebook flagged by the sweep can still be remediated once the team opts in.
-    assert first != execution_name(ARN, "2026-11-27T09:14:07+00:00", "notify")
+def test_every_attempt_gets_a_name_of_its_own():
+    # A name is neither a lock nor a retry policy: Step Functions refuses a closed execution's name for 90 days.
+    names = {execution_name("restart", "analysis", NOW) for _ in range(50)}
+    assert len(names) == 50
 
 
 def test_long_names_fit_in_80_characters():
-    arn = ARN.rsplit("/", 1)[0] + "/" + "a" * 63
-    assert len(execution_name(arn, None, "quarantine")) <= 80
+    assert len(execution_name("restart", "a" * 63, NOW)) <= 80
+
+
+def test_the_execution_arn_is_known_before_the_start():
+    arn = execution_arn(MACHINE, "create-x-1")
+    assert arn == "arn:aws:states:us-east-1:123456789012:execution:notebook-guard-remediation:create-x-1"
+    assert execution_name_of(arn) == "create-x-1" and execution_name_of(None) == ""
 
 
 def test_notebook_name_pattern():

@@ -12,6 +12,8 @@ from notebook_guard.domain.recreate import (
     SNAPSHOT_TAG,
     Target,
     build_snapshot,
+    configuration_differences,
+    configuration_of,
     plan_create_request,
     restore_hint,
     snapshot_key,
@@ -159,11 +161,31 @@ def test_a_snapshot_is_checked_against_the_notebook():
     assert snapshot_problems(no_target, ARN, None, restorable=True) == ["create_request has no SubnetId"]
 
 
-def test_snapshot_keys_and_restore_hint():
-    assert snapshot_key("analysis", "2026-01-02T03:04:05Z") == "snapshots/analysis/20260102T030405Z.json"
-    hint = restore_hint("s3://b/k.json", "eu-west-1")
-    assert "notebook-guard restore s3://b/k.json" in hint and "create-notebook-instance --region eu-west-1" in hint
+def test_snapshot_keys_are_unique_per_execution_and_sequence_and_the_restore_hint_pins_the_version():
+    assert snapshot_key("analysis", "create-analysis-1") == "snapshots/analysis/create-analysis-1/1.json"
+    assert snapshot_key("analysis", "create-analysis-1", 2) != snapshot_key("analysis", "create-analysis-2", 2)
+    hint = restore_hint("s3://b/k.json", "eu-west-1", "v42")
+    assert "notebook-guard restore s3://b/k.json --version-id v42" in hint
+    assert "aws s3api get-object --bucket b --key k.json --version-id v42" in hint
+    assert "create-notebook-instance --region eu-west-1" in hint and "audit table" in hint
     assert restore_hint(None, "x") is None
+
+
+def test_configuration_differences_name_what_a_recreate_would_lose():
+    before = configuration_of(describe(VolumeSizeInGB=5), {"team": "a", "gone": "x", SNAPSHOT_TAG: "s3://old"})
+    now = configuration_of(
+        describe(VolumeSizeInGB=50, NotebookInstanceLifecycleConfigName="lc2"), {"team": "b", "new": "y"}
+    )
+    assert configuration_differences(before, now) == [
+        "NotebookInstanceLifecycleConfigName: None -> 'lc2'",
+        "VolumeSizeInGB: 5 -> 50",
+        "tag gone removed",
+        "tag new added",
+        "tag team changed",
+    ]
+    # Status, URL and our own tags are not configuration.
+    same = configuration_of(describe(VolumeSizeInGB=5, Url="x"), {"team": "a", "gone": "x"})
+    assert configuration_differences(before, same) == []
 
 
 # Network -------------------------------------------------------------------------------------------------

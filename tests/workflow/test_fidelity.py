@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from notebook_guard.aws import clients
-from notebook_guard.domain.recreate import REMEDIATED_AT_TAG, SNAPSHOT_TAG
+from notebook_guard.domain.recreate import EXECUTION_TAG, OUR_TAGS, SNAPSHOT_TAG
 from tests.conftest import REGION
 
 CHANGED_BY_DESIGN = {"SubnetId", "SecurityGroups", "DirectInternetAccess", "RootAccess", "NetworkInterfaceId"}
@@ -52,8 +52,9 @@ def test_every_optional_field_survives(harness):
 
     after_tags = {t["Key"]: t["Value"] for t in sm.list_tags(ResourceArn=after["NotebookInstanceArn"])["Tags"]}
     expected = {k: v for k, v in before_tags.items() if not k.startswith("aws:")}
-    assert {k: v for k, v in after_tags.items() if k not in (REMEDIATED_AT_TAG, SNAPSHOT_TAG)} == expected
+    assert {k: v for k, v in after_tags.items() if k not in OUR_TAGS} == expected
     assert after_tags[SNAPSHOT_TAG].startswith("s3://")
+    assert after_tags[EXECUTION_TAG] in after_tags[SNAPSHOT_TAG]  # the execution's own snapshot key
 
     (alert,) = harness.alerts()
     assert any("aws:cloudformation:stack-name" in d for d in alert["details"]["dropped"])

@@ -1,11 +1,21 @@
-"""The audit table: one item per recorded event of a remediation."""
+"""DynamoDB: the audit table (append-only records) and the coordination table (items updated conditionally)."""
 
 from __future__ import annotations
 
 import json
+import re
+from decimal import Decimal
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
 
 from notebook_guard.aws.clients import client
+from notebook_guard.aws.errors import error_code
 from notebook_guard.workflow_steps import AUDIT_PARTITION_KEY, AUDIT_SORT_KEY
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+_NAME = re.compile(r"#([A-Za-z_][A-Za-z0-9_]*)")
 
 
 def put_audit_record(table: str, notebook_name: str, record_id: str, record: dict, region: str | None = None) -> None:
@@ -19,3 +29,64 @@ def put_audit_record(table: str, notebook_name: str, record_id: str, record: dic
         if record.get(key):
             item[key] = {"S": str(record[key])}
     client("dynamodb", region).put_item(TableName=table, Item=item)
+
+
+def get_item(table: str, key: dict[str, str], region: str | None = None) -> dict | None:
+    """One item as plain Python values (numbers as int), read strongly consistent; None when absent."""
+    response = client("dynamodb", region).get_item(TableName=table, Key=_serialize(key), ConsistentRead=True)
+    item = response.get("Item")
+    return {name: _plain(_deserializer.deserialize(value)) for name, value in item.items()} if item else None
+
+
+def update_item(
+    table: str,
+    key: dict[str, str],
+    *,
+    set_values: dict[str, object],
+    remove: tuple[str, ...] = (),
+    condition: str | None = None,
+    condition_values: dict[str, object] | None = None,
+    region: str | None = None,
+) -> bool:
+    """UpdateItem: SET ``set_values``, REMOVE ``remove``, only if ``condition`` holds.
+
+    ``condition`` names attributes as ``#name`` and values as ``:value`` (given in ``condition_values``), e.g.
+    ``"attribute_not_exists(#pk) OR #version = :expected"``. Returns False when the condition does not hold
+    (ConditionalCheckFailedException); any other error is raised.
+    """
+    names: dict[str, str] = {}
+    values: dict[str, dict] = {}
+    assignments = []
+    for index, (name, value) in enumerate(set_values.items()):
+        names[f"#set{index}"] = name
+        values[f":set{index}"] = _serializer.serialize(value)
+        assignments.append(f"#set{index} = :set{index}")
+    expression = "SET " + ", ".join(assignments)
+    if remove:
+        for index, name in enumerate(remove):
+            names[f"#del{index}"] = name
+        expression += " REMOVE " + ", ".join(f"#del{index}" for index in range(len(remove)))
+    request: dict = {"TableName": table, "Key": _serialize(key), "UpdateExpression": expression}
+    if condition:
+        names.update({f"#{name}": name for name in _NAME.findall(condition)})
+        values.update({name: _serializer.serialize(value) for name, value in (condition_values or {}).items()})
+        request["ConditionExpression"] = condition
+    request["ExpressionAttributeNames"] = names
+    request["ExpressionAttributeValues"] = values
+    try:
+        client("dynamodb", region).update_item(**request)
+    except ClientError as error:
+        if error_code(error) == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def _serialize(key: dict[str, str]) -> dict:
+    return {name: _serializer.serialize(value) for name, value in key.items()}
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value

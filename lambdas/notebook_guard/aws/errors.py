@@ -45,3 +45,8 @@ def is_transient(error: BaseException) -> bool:
         return False
     status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0
     return error_code(error) in _TRANSIENT_CODES or status >= 500
+
+
+def is_duplicate_notebook(error: BaseException) -> bool:
+    """CreateNotebookInstance refused because a notebook of that name exists ("Cannot create a duplicate...")."""
+    return error_code(error) == "ValidationException" and "duplicate" in error_message(error).lower()

@@ -7,7 +7,7 @@ from botocore.exceptions import ClientError
 from notebook_guard.aws.clients import client
 from notebook_guard.aws.errors import error_code
 
-_NOT_FOUND = {"NoSuchKey", "404", "NotFound", "NoSuchBucket"}
+_NOT_FOUND = {"NoSuchKey", "404", "NotFound", "NoSuchBucket", "NoSuchVersion"}
 
 
 def s3_uri(bucket: str, key: str) -> str:
@@ -37,10 +37,13 @@ def put_json(bucket: str, key: str, body: bytes, sha256: str, region: str | None
     return response.get("VersionId")
 
 
-def get_object(bucket: str, key: str, region: str | None = None) -> bytes | None:
-    """The object's bytes, or None when it does not exist."""
+def get_object(bucket: str, key: str, region: str | None = None, version_id: str | None = None) -> bytes | None:
+    """The object's bytes (of ``version_id`` when given), or None when it does not exist."""
+    request = {"Bucket": bucket, "Key": key}
+    if version_id:
+        request["VersionId"] = version_id
     try:
-        response = client("s3", region).get_object(Bucket=bucket, Key=key)
+        response = client("s3", region).get_object(**request)
     except ClientError as error:
         if error_code(error) in _NOT_FOUND:
             return None

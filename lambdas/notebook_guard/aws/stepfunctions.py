@@ -1,31 +1,40 @@
-"""Starting remediation executions, one per notebook instance and action."""
+"""Starting remediation executions and asking whether one still runs."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 
 from notebook_guard.aws.clients import client
 from notebook_guard.aws.errors import error_code
+from notebook_guard.domain.lease import MISSING
+from notebook_guard.domain.naming import execution_arn
 
 
-@dataclass(frozen=True)
-class StartResult:
-    execution_arn: str
-    started: bool  # False: an execution of that name already exists (a duplicate trigger)
+def start_execution(state_machine_arn: str, name: str, payload: dict, region: str | None = None) -> str:
+    """Start ``name`` (unique per attempt) and return its ARN.
 
-
-def start_execution(state_machine_arn: str, name: str, payload: dict, region: str | None = None) -> StartResult:
+    boto3 retries a lost answer with the same name and input, which Step Functions answers with the running
+    execution; ``ExecutionAlreadyExists`` can then only mean this very start took effect, so it is reported as
+    started.
+    """
     sfn = client("stepfunctions", region)
     try:
-        response = sfn.start_execution(stateMachineArn=state_machine_arn, name=name, input=json.dumps(payload))
+        return sfn.start_execution(stateMachineArn=state_machine_arn, name=name, input=json.dumps(payload))[
+            "executionArn"
+        ]
     except ClientError as error:
         if error_code(error) != "ExecutionAlreadyExists":
             raise
-        # Same name and different input is what Step Functions reports for a duplicate trigger;
-        # the execution ARN follows from the state machine ARN and the name.
-        execution_arn = state_machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
-        return StartResult(execution_arn=execution_arn, started=False)
-    return StartResult(execution_arn=response["executionArn"], started=True)
+        return execution_arn(state_machine_arn, name)
+
+
+def execution_status(arn: str, region: str | None = None) -> str:
+    """RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE; ``MISSING`` when there is no such execution."""
+    try:
+        return client("stepfunctions", region).describe_execution(executionArn=arn)["status"]
+    except ClientError as error:
+        if error_code(error) == "ExecutionDoesNotExist":
+            return MISSING
+        raise

@@ -15,7 +15,9 @@ from urllib.parse import quote
 from notebook_guard.domain.timestamps import utc_timestamp
 
 SCHEMA = "notebook-guard/alert"
-SCHEMA_VERSION = "1.0"
+# 2.0: ``trigger`` says what happened (create, restart, sweep, manual) instead of "event"; new kinds
+# (exempt, gone, compliant, duplicate); ``details`` may carry exemption_problem, differences, delivery.
+SCHEMA_VERSION = "2.0"
 SUBJECT_LIMIT = 99  # SNS rejects subjects of 100 characters or more
 JSON_MARKER = "--- machine-readable ---"
 
@@ -29,6 +31,11 @@ class AlertKind(StrEnum):
     BLOCKED = "blocked"  # preflight failed: nothing destructive was done
     STUCK = "stuck"  # a wait passed its bound
     FAILED = "failed"
+    # Closing alerts of an execution that ended without acting, and the first time an exemption is honoured.
+    EXEMPT = "exempt"
+    GONE = "gone"
+    COMPLIANT = "compliant"
+    DUPLICATE = "duplicate"
 
 
 _HEADLINES = {
@@ -40,6 +47,10 @@ _HEADLINES = {
     AlertKind.BLOCKED: "remediation blocked, nothing changed",
     AlertKind.STUCK: "remediation stuck, needs a person",
     AlertKind.FAILED: "remediation FAILED, read the restore steps",
+    AlertKind.EXEMPT: "exempt, left alone",
+    AlertKind.GONE: "no longer exists, nothing recreated",
+    AlertKind.COMPLIANT: "compliant now, nothing done",
+    AlertKind.DUPLICATE: "already handled by another workflow",
 }
 
 _QUARANTINE_STARTED = "caught, being stopped (quarantine)"
@@ -185,6 +196,8 @@ class Alert:
                 lines += ["", "Why it matters:"] + [f"  {w}" for w in whys]
         if self.exempt:
             lines += ["", "This notebook is EXEMPT (exemption tag present): reported only, nothing will be done."]
+        if self.details.get("exemption_problem"):
+            lines += ["", f"Exemption tag NOT honoured: {self.details['exemption_problem']}."]
         if self.summary:
             lines += ["", "What was or will be done:", f"  {self.summary}"]
         volume = self.volume_note()

@@ -42,5 +42,9 @@ class AwsRequestFailed(WorkflowError):
     """A permanent AWS error (access denied, validation...): retrying will not help."""
 
 
+class LeaseLost(WorkflowError):
+    """This execution does not hold the notebook's lease (any more): it must not change the notebook."""
+
+
 class InvalidExecutionInput(WorkflowError):
     """The execution input does not name a notebook or asks for an unknown action."""

@@ -16,9 +16,15 @@ class Action(StrEnum):
 
 
 class Trigger(StrEnum):
-    EVENT = "event"
-    SWEEP = "sweep"
-    MANUAL = "manual"
+    """What happened to bring a notebook to notebook-guard; each trigger has its own action setting.
+
+    Room is left for ``finding`` (a Security Hub finding) as a further trigger.
+    """
+
+    CREATE = "create"  # CloudTrail CreateNotebookInstance, or a state change of a just-created notebook
+    RESTART = "restart"  # a state change of a notebook created earlier (started again by its owner)
+    SWEEP = "sweep"  # the scheduled sweep
+    MANUAL = "manual"  # an execution started by a person
 
 
 class Remedy(StrEnum):

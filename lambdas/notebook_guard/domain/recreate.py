@@ -13,9 +13,14 @@ from dataclasses import dataclass, field
 from notebook_guard import TAG_PREFIX
 
 SNAPSHOT_SCHEMA = "notebook-guard/snapshot"
-SNAPSHOT_SCHEMA_VERSION = "1.0"
+# 1.1: "sequence" (1: the Snapshot step, 2+: re-taken at Delete); the create request tags the execution.
+SNAPSHOT_SCHEMA_VERSION = "1.1"
 REMEDIATED_AT_TAG = f"{TAG_PREFIX}remediated-at"
 SNAPSHOT_TAG = f"{TAG_PREFIX}snapshot"
+# The execution that created the notebook: a Create that meets a same-name notebook adopts it only when it
+# carries this execution's name (its own create, whose answer was lost), never anyone else's.
+EXECUTION_TAG = f"{TAG_PREFIX}execution"
+OUR_TAGS = (REMEDIATED_AT_TAG, SNAPSHOT_TAG, EXECUTION_TAG)
 RESERVED_TAG_PREFIX = "aws:"
 MAX_TAGS = 50  # SageMaker's limit per resource
 
@@ -56,7 +61,12 @@ class CreatePlan:
 
 
 def plan_create_request(
-    describe: dict, tags: dict[str, str], target: Target, remediated_at: str, snapshot_uri: str
+    describe: dict,
+    tags: dict[str, str],
+    target: Target,
+    remediated_at: str,
+    snapshot_uri: str,
+    execution_name: str | None = None,
 ) -> CreatePlan:
     """The CreateNotebookInstance request that brings the notebook back in the target network."""
     request: dict = {"NotebookInstanceName": describe["NotebookInstanceName"]}
@@ -81,8 +91,10 @@ def plan_create_request(
             f"tags {reserved}: keys starting with 'aws:' are reserved and rejected on create; a notebook "
             "owned by CloudFormation or Service Catalog drifts from its stack once recreated outside it"
         )
-    kept = {k: v for k, v in kept.items() if k not in (REMEDIATED_AT_TAG, SNAPSHOT_TAG)}
+    kept = {k: v for k, v in kept.items() if k not in OUR_TAGS}
     ours = {REMEDIATED_AT_TAG: remediated_at, SNAPSHOT_TAG: snapshot_uri[:256]}
+    if execution_name:
+        ours[EXECUTION_TAG] = execution_name[:256]
     room = MAX_TAGS - len(ours)
     if len(kept) > room:
         overflow = sorted(kept)[room:]
@@ -94,10 +106,38 @@ def plan_create_request(
     return CreatePlan(request=request, dropped=dropped)
 
 
-def snapshot_key(notebook_name: str, taken_at: str, prefix: str = "snapshots") -> str:
-    """One key per notebook and time; the timestamp sorts lexically."""
-    stamp = taken_at.replace(":", "").replace("-", "")
-    return f"{prefix}/{notebook_name}/{stamp}.json"
+def snapshot_key(notebook_name: str, execution_name: str, sequence: int = 1, prefix: str = "snapshots") -> str:
+    """One key per notebook, execution (attempt) and snapshot of that execution (1: Snapshot, 2+: re-taken at
+    Delete). Deterministic, so a retried write lands on the same key as a new version, never on another
+    execution's snapshot; the version id written is what every reader asks for."""
+    return f"{prefix}/{notebook_name}/{execution_name}/{sequence}.json"
+
+
+def configuration_of(describe: dict, tags: dict[str, str]) -> dict:
+    """What a recreate carries over: the Describe fields copied into the create request, and the user's tags.
+
+    The lifecycle configuration is referenced by name (its scripts live on, it is not deleted with the notebook).
+    """
+    fields = {source: describe.get(source) for source in COPIED_FIELDS if describe.get(source) not in (None, "", [])}
+    return {"fields": fields, "tags": {k: v for k, v in tags.items() if k not in OUR_TAGS}}
+
+
+def configuration_differences(before: dict, now: dict) -> list[str]:
+    """Differences between two ``configuration_of`` results, in words (empty: the same notebook)."""
+    differences = []
+    for name in sorted(set(before["fields"]) | set(now["fields"])):
+        old, new = before["fields"].get(name), now["fields"].get(name)
+        if old != new:
+            differences.append(f"{name}: {old!r} -> {new!r}")
+    old_tags, new_tags = before["tags"], now["tags"]
+    for key in sorted(set(old_tags) | set(new_tags)):
+        if key not in new_tags:
+            differences.append(f"tag {key} removed")
+        elif key not in old_tags:
+            differences.append(f"tag {key} added")
+        elif old_tags[key] != new_tags[key]:
+            differences.append(f"tag {key} changed")
+    return differences
 
 
 def build_snapshot(
@@ -162,14 +202,22 @@ def snapshot_problems(
     return problems
 
 
-def restore_hint(snapshot_uri: str | None, region: str) -> str | None:
-    """How a person restores the notebook from its snapshot, with and without our CLI."""
+def restore_hint(snapshot_uri: str | None, region: str, version_id: str | None = None) -> str | None:
+    """How a person restores the notebook from its snapshot, with and without our CLI.
+
+    The version id pins the object the workflow verified; the audit table's ``snapshot`` record of the execution
+    holds the same ``create_request``, should the object itself be gone.
+    """
     if not snapshot_uri:
         return None
+    version = f" --version-id {version_id}" if version_id else ""
+    bucket, _, key = snapshot_uri.removeprefix("s3://").partition("/")
     return (
-        f"notebook-guard restore {snapshot_uri}   "
-        f"(or: aws s3 cp {snapshot_uri} - | jq .create_request > create.json && "
-        f"aws sagemaker create-notebook-instance --region {region} --cli-input-json file://create.json)"
+        f"notebook-guard restore {snapshot_uri}{version}   "
+        f"(or: aws s3api get-object --bucket {bucket} --key {key}{version} snapshot.json && "
+        f"jq .create_request snapshot.json > create.json && "
+        f"aws sagemaker create-notebook-instance --region {region} --cli-input-json file://create.json; "
+        "the execution's snapshot record in the audit table holds the same create_request)"
     )
 
 

@@ -33,19 +33,44 @@ _DEAD_END = {
 TARGETS = (STABLE, STOPPED, GONE, IN_SERVICE, UPDATED, RUNNING)
 
 
+# Polls of a loop that never waits (first_seconds 0: tests and the demo's instant runs) when none is given.
+ZERO_SCHEDULE_POLLS = 120
+
+
 @dataclass(frozen=True)
 class WaitSchedule:
     first_seconds: int = 60
     growth: float = 2.0
     max_interval_seconds: int = 180
-    bound_seconds: int = 3600  # overall bound of one wait loop
-    max_polls: int = 120  # also a bound, so that a zero-second schedule still ends
+    bound_seconds: int = 3600  # overall bound of one wait loop: the only one for a schedule that waits
+    # Only for a schedule that never waits (first_seconds 0), which the time bound alone would never end.
+    max_polls: int | None = None
 
     def interval(self, polls_done: int) -> int:
         """Seconds to wait after the ``polls_done``-th poll (1-based): first, first*growth, ... capped."""
         if self.first_seconds <= 0:
             return 0
-        return int(min(self.max_interval_seconds, round(self.first_seconds * self.growth ** max(polls_done - 1, 0))))
+        # The exponent is capped: past 64 doublings the interval is the cap anyway, and floats would overflow.
+        exponent = min(max(polls_done - 1, 0), 64)
+        return int(min(self.max_interval_seconds, round(self.first_seconds * self.growth**exponent)))
+
+    def polls_within_bound(self) -> int:
+        """How many polls fit in ``bound_seconds`` (a loop whose notebook never arrives makes this many)."""
+        if self.first_seconds <= 0:
+            return self.max_polls or ZERO_SCHEDULE_POLLS
+        polls, waited = 1, 0
+        while waited + self.interval(polls) <= self.bound_seconds:
+            waited += self.interval(polls)
+            polls += 1
+        return polls
+
+    @property
+    def poll_cap(self) -> int:
+        """The poll count that ends a loop. Derived from the time bound for a schedule that waits, so no cap
+        shorter than the documented bound can cut a long wait short; a zero-second schedule uses max_polls."""
+        if self.first_seconds <= 0:
+            return self.max_polls or ZERO_SCHEDULE_POLLS
+        return self.polls_within_bound() + 1
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -97,7 +122,7 @@ def judge(
         if gone and until in (STABLE, STOPPED):
             done = True
     next_wait = schedule.interval(count)
-    stuck = not done and not failed and (count >= schedule.max_polls or waited + next_wait > schedule.bound_seconds)
+    stuck = not done and not failed and (count >= schedule.poll_cap or waited + next_wait > schedule.bound_seconds)
     return Poll(
         until=until,
         state="Gone" if gone else str(state),

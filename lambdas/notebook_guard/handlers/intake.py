@@ -1,5 +1,10 @@
 """Intake: a CloudTrail CreateNotebookInstance record or a native state-change event -> evaluate -> hand on.
 
+The trigger says what happened: a CloudTrail create, or a state change of a notebook created within the restart
+window of the event, is ``create`` (the event action); a state change of an older notebook is ``restart`` (the
+restart action, by default the sweep's), so an owner starting a notebook that predates the stack does not get
+it deleted. Events naming another account or region than this function's are ignored.
+
 Bad input (malformed, unrelated, a failed API call) is logged with its reason, counted and dropped: the
 function returns normally so EventBridge does not retry it. AWS errors propagate, so EventBridge retries
 the event and finally parks it in the dead-letter queue.
@@ -7,6 +12,8 @@ the event and finally parks it in the dead-letter queue.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
@@ -16,6 +23,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from notebook_guard.domain.models import Trigger
+from notebook_guard.domain.triggers import state_change_trigger
 from notebook_guard.handlers.observability import logger, metrics, tracer
 from notebook_guard.models.events import (
     CLOUDTRAIL_DETAIL_TYPE,
@@ -31,8 +39,20 @@ class InvalidEvent(ValueError):
     """The event cannot point us at a notebook; the message says why."""
 
 
-def notebook_pointer(event: Any) -> tuple[str, dict]:
-    """The notebook name an event points at, and what to remember of the event. Raises InvalidEvent."""
+@dataclass(frozen=True)
+class Pointer:
+    """What an event tells us: which notebook, where, when, and whether it claims a creation."""
+
+    name: str
+    source: dict
+    account: str
+    region: str
+    time: datetime
+    created: bool  # a CloudTrail CreateNotebookInstance record (a state change is judged by CreationTime)
+
+
+def notebook_pointer(event: Any) -> Pointer:
+    """The notebook an event points at, and what to remember of the event. Raises InvalidEvent."""
     if not isinstance(event, dict):
         raise InvalidEvent(f"event is a {type(event).__name__}, not a JSON object")
     detail_type = event.get("detail-type")
@@ -48,7 +68,10 @@ def notebook_pointer(event: Any) -> tuple[str, dict]:
                 "cloudtrail_event_id": call.eventID,
                 "caller": (call.model_extra or {}).get("userIdentity", {}).get("arn"),
             }
-            return call.requestParameters.notebookInstanceName, source
+            if call.awsRegion != parsed.region:
+                raise InvalidEvent(f"the record's awsRegion {call.awsRegion} differs from the event's {parsed.region}")
+            name = call.requestParameters.notebookInstanceName
+            return Pointer(name, source, parsed.account, parsed.region, parsed.time, created=True)
         if detail_type == STATE_CHANGE_DETAIL_TYPE:
             parsed = parse(event=event, model=NotebookStateChangeEvent)
             source = {
@@ -56,7 +79,9 @@ def notebook_pointer(event: Any) -> tuple[str, dict]:
                 "detail_type": detail_type,
                 "status": parsed.detail.NotebookInstanceStatus,
             }
-            return parsed.detail.NotebookInstanceName, source
+            return Pointer(
+                parsed.detail.NotebookInstanceName, source, parsed.account, parsed.region, parsed.time, created=False
+            )
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'event'}: {e['msg']}" for e in error.errors()[:5])
         raise InvalidEvent(f"malformed {detail_type!r} event: {problems}") from None
@@ -65,15 +90,19 @@ def notebook_pointer(event: Any) -> tuple[str, dict]:
     raise InvalidEvent(f"unrelated event (detail-type {str(detail_type)[:80]!r})")
 
 
-def process(event: Any) -> dict:
+def process(event: Any, function_account: str | None = None) -> dict:
     settings = get_settings()
     try:
-        name, source = notebook_pointer(event)
+        pointer = notebook_pointer(event)
+        elsewhere = foreign(pointer, settings.region, function_account)
+        if elsewhere:
+            raise InvalidEvent(elsewhere)
     except InvalidEvent as error:
         logger.warning("Ignoring event", extra={"reason": str(error)})
         metrics.add_metric(name="InvalidEvents", unit=MetricUnit.Count, value=1)
         return {"outcome": "ignored", "reason": str(error)}
 
+    name, source = pointer.name, pointer.source
     logger.append_keys(notebook_name=name)
     evaluation = detection.inspect(name, settings)
     if evaluation is None:
@@ -84,15 +113,36 @@ def process(event: Any) -> dict:
     metrics.add_metric(name="NotebooksEvaluated", unit=MetricUnit.Count, value=1)
     if evaluation.violations:
         metrics.add_metric(name="ViolationsFound", unit=MetricUnit.Count, value=len(evaluation.violations))
-    result = detection.hand_on(evaluation, Trigger.EVENT, settings, source)
+    trigger = trigger_of(pointer, evaluation.notebook.creation_time, settings.restart_window_seconds)
+    source["trigger"] = trigger.value
+    result = detection.hand_on(evaluation, trigger, settings, source)
     if result.outcome is detection.Outcome.WORKFLOW_STARTED:
         metrics.add_metric(name="RemediationsStarted", unit=MetricUnit.Count, value=1)
-    logger.info("Notebook evaluated", extra={"result": result.to_dict()})
-    return result.to_dict()
+    if result.details.get("parked"):
+        metrics.add_metric(name="AlertsParked", unit=MetricUnit.Count, value=1)
+    logger.info("Notebook evaluated", extra={"result": result.to_dict(), "trigger": trigger.value})
+    return {**result.to_dict(), "trigger": trigger.value}
+
+
+def foreign(pointer: Pointer, region: str, account: str | None) -> str | None:
+    """Why an event about another account or region is not ours to act on (None: it is ours)."""
+    if pointer.region != region:
+        return f"the event is about region {pointer.region}, this function serves {region}"
+    if account and pointer.account != account:
+        return f"the event is about account {pointer.account}, this function serves {account}"
+    return None
+
+
+def trigger_of(pointer: Pointer, creation_time: str | None, window_seconds: int) -> Trigger:
+    if pointer.created:
+        return Trigger.CREATE
+    created = datetime.fromisoformat(creation_time) if creation_time else None
+    return state_change_trigger(created, pointer.time, timedelta(seconds=window_seconds))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.EVENT_BRIDGE, clear_state=True)
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict, context: LambdaContext) -> dict:
-    return process(event)
+    arn = getattr(context, "invoked_function_arn", "") or ""
+    return process(event, arn.split(":")[4] if arn.count(":") >= 5 else None)

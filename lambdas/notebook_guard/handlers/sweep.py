@@ -18,7 +18,8 @@ def run_sweep(settings: Settings) -> dict:
     """Scan and hand on every actionable violator; returns counts and the notebooks that errored."""
 
     def hand_on(evaluation: Evaluation) -> detection.Result | None:
-        if not evaluation.actionable:
+        # Violators are handed on; exempt ones too, so that an exemption is announced the first time it is honoured.
+        if evaluation.compliant:
             return None
         return detection.hand_on(evaluation, Trigger.SWEEP, settings, {"detail_type": "Scheduled Event"})
 
@@ -45,7 +46,11 @@ def run_sweep(settings: Settings) -> dict:
         else:
             counts["violating"] += 1
         if isinstance(item.extra, detection.Result):
-            handed_on[item.extra.outcome.value] += 1
+            if item.extra.outcome is detection.Outcome.EXEMPT:
+                if item.extra.details.get("exemption_announced") == "now":
+                    counts["exemptions_announced"] += 1
+            else:
+                handed_on[item.extra.outcome.value] += 1
 
     metrics.add_metric(name="NotebooksEvaluated", unit=MetricUnit.Count, value=counts["evaluated"])
     metrics.add_metric(name="ViolationsFound", unit=MetricUnit.Count, value=counts["violations"])

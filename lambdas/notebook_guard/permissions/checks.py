@@ -43,7 +43,10 @@ class Facts:
     bucket: str | None = None
     key: str | None = None
     object_missing: bool = False
+    object_version: bool = False
     table: str | None = None
+    queue_arn: str | None = None
+    execution_arn: str | None = None
     topic_arn: str | None = None
     topic_key_arn: str | None = None
     state_machine_arn: str | None = None
@@ -64,6 +67,7 @@ class Facts:
             table.TAGS: self.tags,
             table.ENCRYPTED_TOPIC: bool(self.topic_key_arn),
             table.MISSING_OBJECT: self.object_missing,
+            table.OBJECT_VERSION: self.object_version,
         }
         return present[feature]
 
@@ -99,8 +103,12 @@ def resources(need: table.Need, facts: Facts) -> list[str]:
         return [facts.arn("bucket", facts.bucket or "<unknown>")]
     if kind == "object":
         return [facts.arn("object", f"{facts.bucket}/{facts.key}")]
-    if kind == "table":
+    if kind in ("table", "coordination-table"):
         return [facts.arn("table", facts.table or "<unknown>")]
+    if kind == "queue":
+        return _one(facts.queue_arn, "queue")
+    if kind == "execution":
+        return _one(facts.execution_arn, "execution")
     if kind == "topic":
         return _one(facts.topic_arn, "topic")
     if kind == "topic-key":

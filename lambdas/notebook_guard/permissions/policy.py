@@ -37,6 +37,9 @@ class Names:
     account: str
     snapshot_bucket_arn: str | None = None
     audit_table_arn: str | None = None
+    coordination_table_arn: str | None = None
+    alert_dead_letter_queue_arn: str | None = None
+    remediation_executions_arn: str | None = None  # arn:...:execution:<state machine name>:*
     alert_topic_arn: str | None = None
     alert_key_arn: str | None = None  # the topic's customer managed key, when it has one
     state_machine_arn: str | None = None
@@ -87,6 +90,8 @@ _REASONS = {
     "this account and region.",
     "object": "Snapshot object keys are per notebook and execution; scoped to the snapshot bucket's objects.",
     "bucket": "The operator names the snapshot bucket on the command line.",
+    "execution": "Execution names are unique per attempt and chosen at run time; read-only DescribeExecution is "
+    "scoped to the executions of the remediation state machine.",
     "stack": "audit reads the outputs of the stack it is told (--stack-name); read-only, this account only.",
 }
 # Conditions the stack puts on an action, and the context keys AWS sends that they test.
@@ -149,6 +154,12 @@ def resources_of(need: table.Need, call: str, principal: Principal, names: Names
         return [_required(names.snapshot_bucket_arn, principal, call, "snapshot bucket") + "/*"]
     if kind == "table":
         return [_required(names.audit_table_arn, principal, call, "audit table")]
+    if kind == "coordination-table":
+        return [_required(names.coordination_table_arn, principal, call, "coordination table")]
+    if kind == "queue":
+        return [_required(names.alert_dead_letter_queue_arn, principal, call, "alert dead-letter queue")]
+    if kind == "execution":
+        return [_required(names.remediation_executions_arn, principal, call, "state machine's executions")]
     if kind == "topic":
         return [_required(names.alert_topic_arn, principal, call, "alert topic")]
     if kind == "topic-key":

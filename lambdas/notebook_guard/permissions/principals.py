@@ -34,14 +34,18 @@ class Principal:
     description: str = ""
 
 
+# Both start workflows under the notebook's lease (the coordination table; DescribeExecution tells whether a holder
+# that did not release still runs) and park an alert SNS refuses in the alert dead-letter queue.
+COORDINATION = ("dynamodb:GetItem", "dynamodb:UpdateItem", "sfn:DescribeExecution", "sfn:StartExecution")
+ALERTING = ("sns:Publish", "sqs:SendMessage")
 INTAKE = Principal(
     "Intake",
-    (DESCRIBE, LIST_TAGS, "sfn:StartExecution", "sns:Publish"),
+    (DESCRIBE, LIST_TAGS, *COORDINATION, *ALERTING),
     description="Evaluate the notebook an event names, start the workflow, alert",
 )
 SWEEP = Principal(
     "Sweep",
-    (LIST, DESCRIBE, LIST_TAGS, "sfn:StartExecution", "sns:Publish"),
+    (LIST, DESCRIBE, LIST_TAGS, *COORDINATION, *ALERTING),
     description="Evaluate every notebook of the region, hand violators on",
 )
 CLI_AUDIT = Principal(

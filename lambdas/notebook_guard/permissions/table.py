@@ -58,6 +58,14 @@ SAR_STATES = Source(
     "Service Authorization Reference: Actions, resources, and condition keys for AWS Step Functions",
     "https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html",
 )
+SAR_SQS = Source(
+    "Service Authorization Reference: Actions, resources, and condition keys for Amazon SQS",
+    "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsqs.html",
+)
+STATES_DESCRIBE_EXECUTION = Source(
+    "AWS Step Functions API Reference: DescribeExecution",
+    "https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html",
+)
 STS_GET_CALLER_IDENTITY = Source(
     "AWS STS API Reference: GetCallerIdentity",
     "https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html",
@@ -79,6 +87,7 @@ GIT_SECRET = "git-secret"  # noqa: S105 (a feature name, not a secret): a privat
 TAGS = "tags"  # the request carries Tags
 ENCRYPTED_TOPIC = "encrypted-topic"  # the topic is encrypted with a customer managed KMS key
 MISSING_OBJECT = "missing-object"  # the object may be missing and the caller must see 404, not 403
+OBJECT_VERSION = "object-version"  # the request names an object version (VersionId)
 FEATURES = {
     VPC: "the notebook is, or is to be, in a subnet of your VPC (SubnetId)",
     VPC_ACCELERATOR: "in a VPC with an Elastic Inference accelerator (never: notebook-guard drops AcceleratorTypes)",
@@ -87,6 +96,7 @@ FEATURES = {
     TAGS: "the request carries Tags",
     ENCRYPTED_TOPIC: "the alert topic is encrypted with a customer managed KMS key",
     MISSING_OBJECT: "a missing object must read as 404 NoSuchKey (without it S3 answers 403 AccessDenied)",
+    OBJECT_VERSION: "the request reads a particular version of the object (VersionId)",
 }
 NEVER = frozenset({VPC_ACCELERATOR})  # features no request of this project has
 
@@ -111,6 +121,9 @@ ARN_TEMPLATES = {
     "bucket": "arn:{partition}:s3:::{name}",
     "object": "arn:{partition}:s3:::{name}",
     "table": "arn:{partition}:dynamodb:{region}:{account}:table/{name}",
+    "coordination-table": "arn:{partition}:dynamodb:{region}:{account}:table/{name}",
+    "queue": "arn:{partition}:sqs:{region}:{account}:{name}",
+    "execution": "arn:{partition}:states:{region}:{account}:execution:{name}",
     "topic": "arn:{partition}:sns:{region}:{account}:{name}",
     "topic-key": "arn:{partition}:kms:{region}:{account}:key/{name}",
     "state-machine": "arn:{partition}:states:{region}:{account}:stateMachine:{name}",
@@ -233,11 +246,37 @@ APIS: tuple[Api, ...] = (
     ),
     Api(
         "s3:GetObject",
-        (Need("s3:GetObject", "object"), Need("s3:ListBucket", "bucket", MISSING_OBJECT)),
+        (
+            Need("s3:GetObject", "object"),
+            Need("s3:GetObjectVersion", "object", OBJECT_VERSION),
+            Need("s3:ListBucket", "bucket", MISSING_OBJECT),
+        ),
         S3_GET_OBJECT,
-        "Without s3:ListBucket a missing object is 403 AccessDenied, not 404 NoSuchKey.",
+        "Without s3:ListBucket a missing object is 403 AccessDenied, not 404 NoSuchKey; a request with a VersionId "
+        "needs s3:GetObjectVersion.",
     ),
+    # The audit table is only written with PutItem (append-only); the coordination table only read by key and
+    # updated conditionally: each operation names the one table it is used on.
     Api("dynamodb:PutItem", (Need("dynamodb:PutItem", "table"),), SAR_DYNAMODB),
+    Api("dynamodb:GetItem", (Need("dynamodb:GetItem", "coordination-table"),), SAR_DYNAMODB),
+    Api(
+        "dynamodb:UpdateItem",
+        (Need("dynamodb:UpdateItem", "coordination-table"),),
+        SAR_DYNAMODB,
+        "A ConditionExpression needs no further action.",
+    ),
+    Api(
+        "sqs:SendMessage",
+        (Need("sqs:SendMessage", "queue"),),
+        SAR_SQS,
+        "The alert dead-letter queue is encrypted with SSE-SQS, which needs no KMS permission.",
+    ),
+    Api(
+        "sfn:DescribeExecution",
+        (Need("states:DescribeExecution", "execution"),),
+        STATES_DESCRIBE_EXECUTION,
+        "Resource type execution (arn:...:execution:STATE_MACHINE_NAME:EXECUTION_NAME).",
+    ),
     Api(
         "sns:Publish",
         (

@@ -11,6 +11,8 @@ resource; a simulation that is itself refused or fails is a problem too, so the 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from botocore.exceptions import BotoCoreError, ClientError
 
 from notebook_guard.aws import iam, sagemaker
@@ -67,10 +69,17 @@ def facts_for(
         return planned
     if call.startswith("sagemaker:"):
         return original
-    if call == "s3:GetObject":
-        return Facts(base.partition, base.region, base.account, bucket=snapshot.get("bucket"), key=snapshot.get("key"))
-    if call == "dynamodb:PutItem":
-        return Facts(base.partition, base.region, base.account, table=settings.audit_table)
+    if call == "s3:GetObject":  # the verified snapshot, by its version
+        versioned = bool(snapshot.get("version_id"))
+        return replace(base, bucket=snapshot.get("bucket"), key=snapshot.get("key"), object_version=versioned)
+    if call == "s3:PutObject":  # a fresh snapshot of the same execution (Delete, when the notebook changed)
+        folder = str(snapshot.get("key") or "").rsplit("/", 1)[0]
+        fresh = f"{folder}/{int(snapshot.get('sequence') or 1) + 1}.json"
+        return replace(base, bucket=snapshot.get("bucket"), key=fresh)
+    if call == "dynamodb:PutItem":  # the audit table is append-only
+        return replace(base, table=settings.audit_table)
+    if call in ("dynamodb:GetItem", "dynamodb:UpdateItem"):  # the lease and its records
+        return replace(base, table=settings.coordination_table)
     return base
 
 

@@ -13,22 +13,24 @@ OUTPUTS = ("table", "json", "csv")
 
 DESCRIPTION = """\
 Recreate a notebook instance from a snapshot written by the remediation workflow (the document under
-s3://BUCKET/snapshots/NAME/TIME.json, named in every alert and in the notebook's notebook-guard:snapshot tag),
-or from a local copy of one (demo --keep-snapshots DIR writes some). The snapshot is read, its schema and
-checksum verified, and the restore refused if a notebook of that name exists (restore under another name with
---name). By default the notebook is restored AS REMEDIATED: into the private subnet and security groups the
-snapshot's plan recorded, without direct internet access. With --original-network it is restored exactly as
-it was before the remediation (its original subnet or none, internet access and root access), e.g. to undo.
+s3://BUCKET/snapshots/NAME/EXECUTION/ATTEMPT.json, named in every alert and in the notebook's
+notebook-guard:snapshot tag), or from a local copy of one (demo --keep-snapshots DIR writes some). The snapshot is
+read, its schema and checksum verified, and the restore refused if a notebook of that name exists (restore
+under another name with --name). By default the notebook is restored AS REMEDIATED: into the private subnet
+and security groups the snapshot's plan recorded, without direct internet access. With --original-network it
+is restored exactly as it was before the remediation (its original subnet or none, internet access and root
+access), e.g. to undo.
 
 Only the configuration comes back: the snapshot is not a disk snapshot, and the ML storage volume
 (/home/ec2-user/SageMaker) of a deleted notebook cannot be recovered."""
 
 EPILOG = """\
 Examples:
-  notebook-guard restore s3://notebook-guard-snapshots/snapshots/churn-forecast/20261127T061253Z.json
-  notebook-guard restore snapshots/churn-forecast/20261127T061253Z.json --bucket notebook-guard-snapshots
-  notebook-guard restore s3://.../20261127T061253Z.json --name churn-forecast-restored --dry-run
-  notebook-guard restore --dry-run --offline demo-snapshots/snapshots/churn-forecast/20261127T061253Z.json
+  notebook-guard restore s3://notebook-guard-snapshots/snapshots/churn-forecast/EXECUTION/1.json
+  notebook-guard restore snapshots/churn-forecast/EXECUTION/1.json --bucket notebook-guard-snapshots \
+      --version-id 3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY
+  notebook-guard restore s3://.../EXECUTION/1.json --name churn-forecast-restored --dry-run
+  notebook-guard restore --dry-run --offline demo-snapshots/snapshots/churn-forecast/EXECUTION/1.json
 
 Exit codes: 0 restored (or, with --dry-run, would restore), 2 usage or AWS error, missing or invalid snapshot,
 or a notebook of that name exists.
@@ -47,6 +49,10 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "snapshot", metavar="SNAPSHOT", help="s3://bucket/key of the snapshot, its key with --bucket, or a local file"
     )
     parser.add_argument("--bucket", help="snapshot bucket, when SNAPSHOT is a key")
+    parser.add_argument(
+        "--version-id",
+        help="the snapshot's version, as the alert or the audit record names it (default: the latest version)",
+    )
     parser.add_argument("--name", dest="new_name", metavar="NEW", help="restore under this name instead")
     parser.add_argument(
         "--original-network",
@@ -81,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
 
     options = RestoreOptions(
         bucket=args.bucket,
+        version_id=args.version_id,
         original_network=args.original_network,
         dry_run=args.dry_run,
         region=single_region(args),

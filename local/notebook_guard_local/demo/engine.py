@@ -44,6 +44,8 @@ _ALERT_OUTCOMES = {
     "stuck": "stuck",
     "failed": "FAILED",
 }
+# How old the notebooks that predate notebook-guard are (their CreationTime).
+EXISTING_AGE_DAYS = 120
 # Describe fields that belong to one incarnation of a notebook, not to its configuration.
 INCARNATION_FIELDS = ("CreationTime", "LastModifiedTime", "NotebookInstanceStatus", "Url", "FailureReason")
 NETWORK_FIELDS = ("SubnetId", "SecurityGroups", "DirectInternetAccess", "NetworkInterfaceId")
@@ -56,6 +58,7 @@ class Actor:
     expected: str | None = None  # None: derived from the policy and the actions
     initial_status: str = "InService"  # an existing notebook's state when the story starts
     note: str = ""  # one line of narration
+    restarted: bool = False  # an existing notebook its owner stops and starts again during the story
 
     @property
     def name(self) -> str:
@@ -151,7 +154,25 @@ class Player:
     def seed_existing(self, actor: Actor) -> None:
         self.create(actor)
         self.sim.fake.set_status(self.sim.backend, actor.name, actor.initial_status)
+        # It was there long before notebook-guard: its state changes are restarts, not creations.
+        self.sim.fake.backdate(self.sim.backend, actor.name, EXISTING_AGE_DAYS * 86400)
         self.snapshot_before(actor)
+
+    def restart(self, actor: Actor) -> Trigger:
+        """Its owner stops and starts a notebook that predates notebook-guard; the state change reaches the intake."""
+        record = self.records[actor.name]
+        sagemaker = self.sim.client("sagemaker")
+        self.sim.fake.set_status(self.sim.backend, actor.name, "Stopped")
+        sagemaker.start_notebook_instance(NotebookInstanceName=actor.name)
+        self.sim.clock.advance(self.sim.fake.timeline.seconds.get("Pending", 0))
+        self.sim.fake.set_status(self.sim.backend, actor.name, "InService")
+        described = self.describe(actor.name)
+        event = state_change_event(described, self.tags(described["NotebookInstanceArn"]), ACCOUNT, self.sim.region)
+        title = f"State change: {actor.name} started again by its owner ({EXISTING_AGE_DAYS} days old) -> intake"
+        at = self.sim.clock.now
+        result = intake.handler(event, _Context("notebook-guard-intake", self.sim.region))
+        record.actions.append({"trigger": "restart", "event": event["detail-type"], "intake": _brief(result)})
+        return self._finish(Trigger(at, title, result))
 
     # Triggers ----------------------------------------------------------------------------------------------
     def arrive(self, actor: Actor) -> Trigger:
@@ -336,7 +357,8 @@ def _execution_notebook(execution: Execution) -> str | None:
 
 
 def _brief(result: dict) -> dict:
-    return {k: result.get(k) for k in ("outcome", "execution_arn", "action", "reason") if result.get(k) is not None}
+    keys = ("outcome", "trigger", "execution_arn", "action", "reason")
+    return {k: result.get(k) for k in keys if result.get(k) is not None}
 
 
 class _Context:

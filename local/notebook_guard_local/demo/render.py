@@ -39,6 +39,7 @@ class Printer:
         self.show_alerts = show_alerts
         self.verbose = verbose
         self.quiet = quiet
+        self._headings = 0
 
     def line(self, text: str = "") -> None:
         if not self.quiet:
@@ -54,14 +55,16 @@ class Printer:
         return self.paint(text, "1")
 
     def heading(self, text: str) -> None:
-        self.line()
+        if self._headings:  # the first heading follows the title line directly
+            self.line()
+        self._headings += 1
         self.line(self.bold(text))
         self.line("-" * min(len(text), WIDTH))
 
     # Sections ----------------------------------------------------------------------------------------------
-    def account(self, simulation, actions: tuple[str, str]) -> None:
+    def account(self, simulation, actions: tuple[str, str], title: str = "notebook-guard demo") -> None:
         world = simulation.world
-        self.heading("A simulated AWS account, on this machine only")
+        self.heading(f"{title}: a simulated AWS account, on this machine only")
         rows = [
             ("Endpoint", f"{simulation.endpoint} (embedded moto, dummy credentials: real AWS is never called)"),
             ("Network", f"VPC {world.vpc_id}, private subnet {world.private_subnet_id} (no internet route)"),
@@ -96,17 +99,22 @@ class Printer:
                 f"{counts.get('exempt', 0)} exempt, {counts.get('violating', 0)} violating "
                 f"-> action '{result.get('action')}'"
             )
+            handed = ", ".join(f"{n} {outcome}" for outcome, n in sorted((result.get("handed_on") or {}).items()))
+            if handed:
+                self.line(f"  violators: {handed}"[:WIDTH])
         else:
             evaluation = result.get("evaluation") or {}
             controls = sorted({v["control_id"] for v in evaluation.get("violations") or []})
             found = (
                 f"violates {', '.join(controls)}".replace(", SageMaker.", ", .") if controls else result.get("outcome")
             )
-            action = f" (action '{result['action']}')" if result.get("action") else ""
-            self.line(f"  intake: {result.get('notebook_name')} {found} -> {result.get('outcome')}{action}"[:WIDTH])
+            # What happened (create or restart) and the action that trigger gets: "(restart: notify)".
+            said = ": ".join(str(result[k]) for k in ("trigger", "action") if result.get(k))
+            how = f" ({said})" if said else ""
+            self.line(f"  intake: {result.get('notebook_name')} {found} -> {result.get('outcome')}{how}"[:WIDTH])
         for execution, rows in trigger.executions:
-            self.line(f"  Workflow execution {execution.arn.rsplit(':', 1)[-1]}")
-            self.line(f"    {'time':<10} {'step (state entered)':<66} notebook")
+            name = f"Workflow execution {execution.arn.rsplit(':', 1)[-1]}"
+            self.line(f"  {name[:75]:<75} notebook")
             for row in rows:
                 self.line(f"    {clock(row.at):<10} {row.label[:66]:<66} {row.state or ''}")
             if rows:
@@ -127,35 +135,64 @@ class Printer:
             text, marker, document = alert["message"].partition(JSON_MARKER)
             self.line()
             self.line(self.bold(f"  >>> Alert (SNS): {alert['subject']}"))
-            for line in text.splitlines():
-                if line.strip() and (self.verbose or not line.startswith(KNOWN_FROM_THE_STORY)):
-                    self.line(f"  | {line}")
+            lines = [line for line in text.splitlines() if line.strip()]
+            if not self.verbose:
+                lines = self._fold_repeated_sections([ln for ln in lines if not ln.startswith(KNOWN_FROM_THE_STORY)])
+            for line in lines:
+                self.line(f"  | {line}")
             if self.verbose and marker:
                 self.line(f"  | {marker}")
                 for line in document.strip().splitlines():
                     self.line(f"  | {line}")
+
+    def _fold_repeated_sections(self, lines: list[str]) -> list[str]:
+        """A section (a ``Heading:`` line and its indented lines) whose lines an earlier alert of the story
+        already showed is shown as ``Heading: (as above)``: each piece of text is read once."""
+        shown = self.__dict__.setdefault("_sections_shown", set())
+        folded: list[str] = []
+        index = 0
+        while index < len(lines):
+            line = lines[index]
+            body = []
+            if line.endswith(":") and not line.startswith(" "):
+                while index + 1 + len(body) < len(lines) and lines[index + 1 + len(body)].startswith("  "):
+                    body.append(lines[index + 1 + len(body)])
+            if body and tuple(body) in shown:
+                folded.append(f"{line} (as above)")
+            else:
+                folded += [line, *body]
+                if body:
+                    shown.add(tuple(body))
+            index += 1 + len(body)
+        return folded
 
     def table(self, records: list[NotebookRecord]) -> None:
         self.heading("Before and after")
         header = f"{'notebook':<15} {'':<6} {'status':<9} {'subnet':<24} {'internet':<8} {'root':<8} outcome"
         self.line(header)
         for record in records:
-            for when, described in (("before", record.before), ("after", record.after)):
-                described = described or {}
-                subnet = described.get("SubnetId") or ("(none)" if described else "(gone)")
-                cells = (
-                    f"{record.name[:15] if when == 'before' else '':<15} {when:<6} "
-                    f"{described.get('NotebookInstanceStatus', '-'):<9} {subnet[:24]:<24} "
-                    f"{described.get('DirectInternetAccess', '-'):<8} {described.get('RootAccess', '-'):<8}"
-                ).rstrip()
-                if when == "after":
-                    cells += " " + self.outcome(record)
-                self.line(cells)
+            before, after = self._cells(record.before), self._cells(record.after)
+            # A notebook nothing changed is one row ("both"); a changed one, before then after.
+            states = (("both", after),) if before == after else (("before", before), ("after", after))
+            for index, (when, cells) in enumerate(states):
+                text = f"{record.name[:15] if index == 0 else '':<15} {when:<6} {cells}".rstrip()
+                if index == len(states) - 1:
+                    text += " " + self.outcome(record)
+                self.line(text)
             if record.expected is not None and not record.as_expected:
                 self.line(self.paint(f"{'':<22} expected: {record.expected}", "31"))
         problems = [(r.name, p) for r in records for p in r.problems]
         for name, problem in problems:
             self.line(f"  {name}: {problem}")
+
+    @staticmethod
+    def _cells(described: dict | None) -> str:
+        described = described or {}
+        subnet = described.get("SubnetId") or ("(none)" if described else "(gone)")
+        return (
+            f"{described.get('NotebookInstanceStatus', '-'):<9} {subnet[:24]:<24} "
+            f"{described.get('DirectInternetAccess', '-'):<8} {described.get('RootAccess', '-'):<8}"
+        )
 
     def outcome(self, record: NotebookRecord) -> str:
         if record.expected is None:

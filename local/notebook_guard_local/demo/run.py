@@ -114,10 +114,10 @@ def play(
     event_action = Action(action) if action else Action.REMEDIATE
     sweep_action = Action(action) if action else Action.NOTIFY
     printer = Printer(stream, show_alerts=show_alerts, verbose=verbose, quiet=quiet)
-    printer.line(printer.bold("notebook-guard demo") + f" ({'scenario ' + scenario if scenario else 'built-in story'})")
+    title = f"notebook-guard demo ({'scenario ' + scenario if scenario else 'built-in story'})"
     with simulated_account(region or default_region()) as simulation:
         simulation.set_actions(event_action.value, sweep_action.value)
-        printer.account(simulation, (event_action.value, sweep_action.value))
+        printer.account(simulation, (event_action.value, sweep_action.value), title)
         if requests is not None:
             actors = scenario_actors(requests, event_action, sweep_action)
         else:
@@ -137,6 +137,9 @@ def play(
         for actor in actors:
             if actor.arrival != "existing":
                 player.arrive(actor)
+        for actor in actors:
+            if actor.restarted:
+                player.restart(actor)
         player.sweep()
         records = player.conclude()
         printer.table(records)

@@ -28,6 +28,8 @@ def built_in_story(world: World) -> list[Actor]:
             arrival="existing",
             expected=FLAGGED,
             note="no VPC, running for months",
+            # Its owner restarts it: a restart, not a creation, so it gets the sweep's action (notify), not deleted.
+            restarted=True,
         ),
         Actor(
             {

@@ -1,5 +1,10 @@
 """Fault injection at a named AWS call, and a record of every call made.
 
+Kinds: ``throttling``, ``server-error`` and ``access-denied`` fail the call (it has no effect);
+``lost-response`` lets the call take effect and then answers a 500, as when AWS acted but its answer was lost
+(the caller's retry then meets the effect of its own first try). A fault applies to every call, to the next
+``times`` calls, after ``after`` calls, or while ``active_while()`` is true (e.g. a virtual clock's window).
+
 Installed as the first ``before-send`` handler of every botocore session created afterwards (the same
 mechanism moto's in-process mock uses), so a fault is answered before moto sees the request and botocore's
 own retry logic handles it exactly as it would a real error. Works whether requests would go to the in-process
@@ -11,6 +16,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from unittest import mock
 
@@ -20,6 +26,7 @@ from botocore.awsrequest import AWSResponse
 from moto.core.botocore_stubber import BotocoreStubber, MockRawResponse
 
 FAULT_KINDS = ("throttling", "server-error", "access-denied")
+LOST_RESPONSE = "lost-response"  # the call takes effect, then the caller gets a 500
 
 # (kind, protocol) -> (HTTP status, error code)
 _ERRORS = {
@@ -49,6 +56,7 @@ def _protocol(service: str) -> str:
 
 def error_response(url: str, service: str, kind: str, operation: str) -> AWSResponse:
     protocol = _protocol(service)
+    kind = "server-error" if kind == LOST_RESPONSE else kind
     status, code = _ERRORS[(kind, protocol if protocol in ("json", "query", "ec2", "rest-xml") else "json")]
     message = f"injected {kind} fault at {service}:{operation}"
     if protocol in ("json", "rest-json"):
@@ -79,6 +87,7 @@ class Fault:
     times: int | None = None  # None: every call; else the next ``times`` calls
     after: int = 0  # let this many calls through first
     hits: int = 0
+    active_while: Callable[[], bool] | None = None  # None: always active
 
 
 class Faults:
@@ -91,11 +100,18 @@ class Faults:
         self.calls: list[str] = []  # every call, in order (including retries)
         self._services = services  # empty: record all services
 
-    def inject(self, call: str, kind: str, times: int | None = None, after: int = 0) -> Fault:
-        if kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {kind!r}; one of {FAULT_KINDS}")
+    def inject(
+        self,
+        call: str,
+        kind: str,
+        times: int | None = None,
+        after: int = 0,
+        active_while: Callable[[], bool] | None = None,
+    ) -> Fault:
+        if kind not in (*FAULT_KINDS, LOST_RESPONSE):
+            raise ValueError(f"unknown fault kind {kind!r}; one of {(*FAULT_KINDS, LOST_RESPONSE)}")
         with self._lock:
-            fault = Fault(call, kind, times, after + self._seen[call])  # ``after`` counts from now
+            fault = Fault(call, kind, times, after + self._seen[call], active_while=active_while)  # ``after``: from now
             self._faults.append(fault)
         return fault
 
@@ -117,10 +133,14 @@ class Faults:
                     continue
                 if fault.times is not None and fault.hits >= fault.times:
                     continue
+                if fault.active_while is not None and not fault.active_while():
+                    continue
                 fault.hits += 1
-                # botocore calls every before-send handler and keeps the first answer: mark the request so
-                # moto's in-process stubber does not also execute it (a failed call has no side effect).
-                request.notebook_guard_fault = True
+                # botocore calls every before-send handler and keeps the first answer. A failed call has no
+                # effect: mark the request so moto's in-process stubber does not execute it. A lost response
+                # is left unmarked, so the stubber executes it, and this 500 is still the answer the caller sees.
+                if fault.kind != LOST_RESPONSE:
+                    request.notebook_guard_fault = True
                 return error_response(request.url, service, fault.kind, operation)
         return None
 

@@ -132,6 +132,14 @@ class FakeNotebooks:
             self._transitions.pop(notebook.arn, None)
             self._set(notebook, status)
 
+    def backdate(self, backend, name: str, seconds: float) -> None:
+        """Make the notebook older: created ``seconds`` earlier (one that predates notebook-guard)."""
+        from datetime import timedelta
+
+        with self._lock:
+            notebook = backend.get_notebook_instance(name)
+            notebook.creation_time = notebook.creation_time - timedelta(seconds=seconds)
+
     def begin(self, backend, name: str, state: str, to: str) -> None:
         """Start a transition on an existing notebook (e.g. Pending -> InService for a brand-new one)."""
         with self._lock:

@@ -80,6 +80,12 @@ def _topic_key(topic_arn: str | None, facts: Facts) -> str | None:
     return key_arn(topic.kms_master_key_id, facts) if topic is not None and topic.kms_master_key_id else None
 
 
+def _queue_arn(url: str, facts: Facts) -> str:
+    """SQS authorizes against the queue's ARN; its URL ends with ACCOUNT/NAME."""
+    account, name = url.rstrip("/").split("/")[-2:] if url.count("/") >= 4 else (facts.account, url)
+    return f"arn:{facts.partition}:sqs:{facts.region}:{account}:{name}"
+
+
 def _role_arn(role_name: str | None, facts: Facts) -> str | None:
     from notebook_guard_local.fake.enforcement import iam_backend
 
@@ -120,13 +126,18 @@ def facts_of_call(call: str, params: dict, facts: Facts, fake) -> Facts:
     if service == "s3":
         bucket, key = params.get("Bucket"), params.get("Key")
         missing = operation == "GetObject" and bool(bucket) and _object_missing(bucket, key, facts)
-        return replace(facts, bucket=bucket, key=key, object_missing=missing)
+        version = bool(params.get("VersionId"))
+        return replace(facts, bucket=bucket, key=key, object_missing=missing, object_version=version)
     if service == "dynamodb":
         return replace(facts, table=params.get("TableName"))
     if call == "sns:Publish":
         return replace(facts, topic_arn=params.get("TopicArn"), topic_key_arn=_topic_key(params.get("TopicArn"), facts))
     if call == "sfn:StartExecution":
         return replace(facts, state_machine_arn=params.get("stateMachineArn"))
+    if call == "sfn:DescribeExecution":
+        return replace(facts, execution_arn=params.get("executionArn"))
+    if service == "sqs":
+        return replace(facts, queue_arn=_queue_arn(params.get("QueueUrl") or "", facts))
     if call == "iam:GetRole":
         return replace(facts, role_arn=_role_arn(params.get("RoleName"), facts))
     if call == "iam:SimulatePrincipalPolicy":

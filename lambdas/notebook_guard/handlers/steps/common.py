@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -14,7 +13,11 @@ from notebook_guard.aws import sagemaker
 from notebook_guard.aws.errors import error_code, error_message, is_transient
 from notebook_guard.domain.errors import AwsRequestFailed, NotebookChanged, TransientAwsError
 from notebook_guard.handlers.observability import logger, metrics, tracer
+from notebook_guard.services.audit import now_iso, record_id
 from notebook_guard.services.detection import account_of
+from notebook_guard.services.snapshots import creation_time_of
+
+__all__ = ["account", "creation_time_of", "describe_same_notebook", "ensure_same_notebook", "now_iso", "record_id"]
 
 
 def step(function: Callable[[dict], dict]) -> Callable[[dict, LambdaContext], dict]:
@@ -46,15 +49,6 @@ def step(function: Callable[[dict], dict]) -> Callable[[dict, LambdaContext], di
     return handler
 
 
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def creation_time_of(describe: dict) -> str | None:
-    created = describe.get("CreationTime")
-    return created.isoformat() if hasattr(created, "isoformat") else created
-
-
 def ensure_same_notebook(document: dict, describe: dict) -> None:
     """Refuse to act on another incarnation of the name (deleted and recreated by someone else meanwhile)."""
     expected = (document.get("evaluation") or {}).get("creation_time")
@@ -76,8 +70,3 @@ def describe_same_notebook(document: dict, region: str | None) -> dict | None:
 
 def account(document: dict) -> str:
     return account_of(document.get("notebook_arn") or "")
-
-
-def record_id(document: dict, what: str) -> str:
-    execution = (document.get("execution_id") or "").rsplit(":", 1)[-1]
-    return f"{now_iso()}#{execution}#{what}"

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from notebook_guard.aws import sagemaker
 from notebook_guard.domain.errors import InvalidExecutionInput
-from notebook_guard.domain.models import Trigger
 from notebook_guard.domain.naming import is_valid_notebook_name
+from notebook_guard.domain.triggers import parse_trigger
 from notebook_guard.domain.waits import WaitSchedule
 from notebook_guard.domain.workflow import decide_path, parse_action, was_running
 from notebook_guard.handlers.steps.common import creation_time_of, step
 from notebook_guard.services.detection import evaluate_described
 from notebook_guard.settings import get_settings
 
-_KEPT_INPUT = ("notebook_name", "notebook_arn", "trigger", "source")
+# "announced": the intake sent remediation-started, so this execution owes a closing alert whatever its end;
+# "lease_note": why the trigger chose this action (e.g. notify once the attempt bound is reached).
+_KEPT_INPUT = ("notebook_name", "notebook_arn", "trigger", "source", "announced", "lease_note")
 
 
 @step
@@ -23,7 +25,7 @@ def handler(event: dict) -> dict:
     if not is_valid_notebook_name(name):
         raise InvalidExecutionInput(f"notebook_name {name!r} is not a valid notebook instance name")
     try:
-        trigger = Trigger(given.get("trigger") or "manual")
+        trigger = parse_trigger(given.get("trigger"))
         action = parse_action(given.get("action"), settings.action_for(trigger))
     except ValueError as error:
         raise InvalidExecutionInput(str(error)) from None
@@ -36,6 +38,7 @@ def handler(event: dict) -> dict:
         {
             "trigger": trigger.value,
             "action": action.value,
+            "announced": bool(given.get("announced")),
             "execution_id": event.get("execution_id"),
             "started_at": event.get("started_at"),
             "waits": WaitSchedule.from_dict(given.get("waits"), settings.wait_schedule).to_dict(),

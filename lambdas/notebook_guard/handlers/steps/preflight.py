@@ -3,11 +3,10 @@ reported; nothing is changed."""
 
 from __future__ import annotations
 
-import json
-
-from notebook_guard.aws import ec2, iam, kms, s3
+from notebook_guard.aws import ec2, iam, kms
 from notebook_guard.domain import network, workflow
 from notebook_guard.handlers.steps.common import step
+from notebook_guard.services import snapshots
 from notebook_guard.services.permission_check import permission_problems
 from notebook_guard.settings import Settings, get_settings
 
@@ -34,11 +33,10 @@ def network_problems(settings: Settings) -> tuple[list[str], str | None]:
 
 
 def read_snapshot(snapshot: dict, region: str) -> dict | None:
-    """The snapshot document the steps will act on (the Snapshot step verified it just before)."""
-    if not snapshot.get("bucket") or not snapshot.get("key"):
+    """The snapshot document the steps will act on: the version the Snapshot step verified, or None without one."""
+    if not snapshot.get("verified"):
         return None
-    body = s3.get_object(snapshot["bucket"], snapshot["key"], region)
-    return json.loads(body) if body else None
+    return snapshots.read_verified(snapshot, region)
 
 
 @step

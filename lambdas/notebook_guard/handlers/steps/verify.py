@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from notebook_guard.aws import dynamodb, sagemaker
+from notebook_guard.aws import sagemaker
 from notebook_guard.domain.errors import VerificationFailed
-from notebook_guard.handlers.steps.common import now_iso, record_id, step
+from notebook_guard.handlers.steps.common import step
+from notebook_guard.services import audit
 from notebook_guard.services.detection import evaluate_described
 from notebook_guard.settings import get_settings
 
@@ -27,19 +28,16 @@ def handler(document: dict) -> dict:
         "direct_internet_access": describe.get("DirectInternetAccess"),
         "root_access": describe.get("RootAccess"),
     }
-    if settings.audit_table:
-        dynamodb.put_audit_record(
-            settings.audit_table,
-            name,
-            record_id(document, "verified"),
-            {
-                "outcome": "verified",
-                "execution_id": document.get("execution_id"),
-                "time": now_iso(),
-                "snapshot_uri": (document.get("snapshot") or {}).get("uri"),
-                "before": document.get("evaluation"),
-                "after": after,
-            },
-            settings.region,
-        )
+    audit.write(
+        settings,
+        document,
+        "verified",
+        {
+            "outcome": "verified",
+            "snapshot_uri": (document.get("snapshot") or {}).get("uri"),
+            "version_id": (document.get("snapshot") or {}).get("version_id"),
+            "before": document.get("evaluation"),
+            "after": after,
+        },
+    )
     return {"passes": True, "after": after}
