@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, mo
 from notebook_guard.domain.evaluation import DEFAULT_EXEMPT_TAG
 from notebook_guard.domain.models import Action
 from notebook_guard.domain.waits import WaitSchedule
+from notebook_guard.permissions import prevention
 from notebook_guard.settings import DEFAULT_ENDPOINTS
 
 from . import constants  # relative: the CLI ships this module as notebook_guard_local.stack.settings
@@ -193,6 +194,10 @@ class StackSettings(BaseModel):
     wait_timeout_seconds: int = 3600
     # IAM
     passrole_role_pattern: str = "*"
+    # Prevention: a customer managed policy that denies, at the API, the requests notebook-guard would remediate.
+    prevention_policy: bool = False
+    prevention_exempt_principal_tag: str = prevention.DEFAULT_EXEMPT_PRINCIPAL_TAG  # "": no tag exemption
+    prevention_exempt_role_arns: tuple[str, ...] = ()
     # Operations
     trail_enabled: bool = False
     log_retention_days: int = 90
@@ -288,7 +293,7 @@ class StackSettings(BaseModel):
             raise ValueError("distinct endpoint names from: " + ", ".join(KNOWN_ENDPOINTS))
         return names
 
-    @field_validator("create_endpoints", "trail_enabled", mode="before")
+    @field_validator("create_endpoints", "trail_enabled", "prevention_policy", mode="before")
     @classmethod
     def _flags(cls, value: Any) -> bool:
         return _bool(value)
@@ -309,6 +314,22 @@ class StackSettings(BaseModel):
         if not isinstance(value, str) or value.strip().lower() not in {"disabled", "allowed"}:
             raise ValueError("disabled (root access is a violation) or allowed")
         return value.strip().lower()
+
+    @field_validator("prevention_exempt_principal_tag", mode="before")
+    @classmethod
+    def _prevention_tag(cls, value: Any) -> str:
+        try:
+            return prevention.principal_tag(value) or ""
+        except prevention.PreventionError as error:
+            raise ValueError(str(error).split(": expected ", 1)[-1]) from None
+
+    @field_validator("prevention_exempt_role_arns", mode="before")
+    @classmethod
+    def _prevention_roles(cls, value: Any) -> tuple[str, ...]:
+        try:
+            return prevention.role_arns(_list(value))
+        except prevention.PreventionError as error:
+            raise ValueError(str(error).split(": expected ", 1)[-1]) from None
 
     @field_validator("alert_emails", "fallback_alert_emails", mode="before")
     @classmethod

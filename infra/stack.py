@@ -15,6 +15,7 @@ from infra.constructs.alerting import Alerting
 from infra.constructs.detection import Detection
 from infra.constructs.functions import LambdaPackage
 from infra.constructs.network import Network
+from infra.constructs.prevention import PreventionPolicy
 from infra.constructs.storage import Storage
 from infra.constructs.trail import Trail
 from infra.constructs.workflow import Workflow
@@ -136,6 +137,16 @@ class NotebookGuardStack(Stack):
         CfnOutput(self, "AlertDeadLetterQueueUrl", value=names.alert_dead_letter_queue_url)
         CfnOutput(self, "FallbackTopicArn", value=self.alerting.fallback_topic.topic_arn)
         CfnOutput(self, "TargetSubnetIds", value=lambda_environment(settings, names)["NG_TARGET_SUBNET_IDS"])
+        if settings.prevention_policy:
+            self.prevention = PreventionPolicy(
+                self, "Prevention", settings=settings, stack_subnet_ids=list(self.network.subnet_ids)
+            )
+            CfnOutput(
+                self,
+                "PreventionPolicyArn",
+                value=self.prevention.policy.managed_policy_arn,
+                description="Attach to the roles that create notebooks (the stack attaches it to none)",
+            )
 
 
 # CDK feature flags the stack relies on, whatever the context: server access logs are granted by a bucket policy

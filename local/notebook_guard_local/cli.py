@@ -1,4 +1,4 @@
-"""The ``notebook-guard`` command: audit, plan, restore, demo, completion.
+"""The ``notebook-guard`` command: audit, plan, restore, demo, prevent, completion.
 
 Each subcommand lives in its own module under ``commands/`` and registers its own arguments (``register``) and
 the outputs it can print (``OUTPUTS``); this module assembles the parser, applies the global options and turns
@@ -11,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from notebook_guard_local.commands import audit, completion, demo, plan, restore
+from notebook_guard_local.commands import audit, completion, demo, plan, prevent, restore
 from notebook_guard_local.commands.common import (
     AWS_ENVIRONMENT_HELP,
     EXIT_USAGE_OR_AWS_ERROR,
@@ -22,7 +22,7 @@ from notebook_guard_local.commands.common import (
 )
 from notebook_guard_local.version import version_line
 
-SUBCOMMANDS = (audit, plan, restore, demo, completion)
+SUBCOMMANDS = (audit, plan, restore, demo, prevent, completion)
 
 EPILOG = (
     """\

@@ -49,11 +49,17 @@ def test_the_built_in_story_plays_as_expected_and_exits_0(tmp_path, capsys):
     assert "intake: legacy-etl violates SageMaker.1, .2, .3 -> workflow-started (restart: notify)" in text
     assert "violators: 1 already-notified" in text  # the sweep an hour later: alerted once a day, not hourly
     assert "VERDICT: all 5 notebooks as expected" in text
+    # The prevention scene: denied at the API by the policy, then the net for a principal outside its scope.
+    assert "what the data scientist sees: AccessDeniedException" in text
+    assert "PREVENTION: denied by the policy" in text
     assert "\033[" not in text  # no colour when the output is not a terminal
     # Short enough to read: each alert's human text once, no JSON (that is -v), 150 lines at most.
     lines = text.splitlines()
     story = lines[: next(i for i, line in enumerate(lines) if "of real time for" in line) + 1]
-    assert len(story) <= 150, len(story)  # the lines after it name the files the options asked for
+    # 150 lines before the restart and prevention scenes joined the story (each adds a trigger and alerts);
+    # with them, 191. The lines after the verdict name the files the options asked for.
+    assert len(story) <= 200, len(story)
+    assert "the same steps as above" in text  # nightly-batch's remediation, timed as churn-forecast's
     assert "machine-readable" not in text and '"schema"' not in text
     # 100 columns, apart from the alert texts (quoted as sent) and the paths under the test's tmp_path.
     too_long = [line for line in lines if len(line) > 100 and not line.startswith("  | ") and str(tmp_path) not in line]
@@ -65,16 +71,23 @@ def test_the_built_in_story_plays_as_expected_and_exits_0(tmp_path, capsys):
         "  >>> Alert (SNS): [notebook-guard] churn-forecast: remediated, now in the private subnet",
         "  >>> Alert (SNS): [notebook-guard] gpu-research: caught, remediation started",
         "  >>> Alert (SNS): [notebook-guard] gpu-research: root access disabled",
+        # Its owner restarts legacy-etl: flagged, not deleted.
         "  >>> Alert (SNS): [notebook-guard] legacy-etl: violates SageMaker.1, SageMaker.2, SageMaker.3",
+        # The prevention scene: a principal outside the policy's scope, caught by notebook-guard.
+        "  >>> Alert (SNS): [notebook-guard] nightly-batch: caught, remediation started",
+        "  >>> Alert (SNS): [notebook-guard] nightly-batch: remediated, now in the private subnet",
         "  >>> Alert (SNS): [notebook-guard] vendor-poc: exempt, left alone",
     ]
-    assert text.count("  | What was wrong:") == 2  # the remediated and the root-access-fixed alerts
+    assert text.count("  | What was wrong:") == 3  # the remediated (two) and the root-access-fixed alerts
     assert "  | notebook-guard: SageMaker notebook instance 'churn-forecast' remediated" in text
     assert "destroys its ML storage volume (/home/ec2-user/SageMaker)" in text
 
     assert report["passed"] is True
     assert report["tool"]["name"] == "notebook-guard" and report["time"].endswith("Z")
     assert report["account"] == "123456789012" and report["regions"] == ["us-east-1"]
+    assert report["prevention"]["passed"] is True
+    assert "DenyCreateNotebookWithoutVpcSubnets" in report["prevention"]["denied_by"]
+    assert report["prevention"]["message"].endswith("with an explicit deny in an identity-based policy")
     by_name = {n["name"]: n for n in report["notebooks"]}
     assert by_name["fraud-model"]["alerts"] == []
     # An exemption is announced once, the first time it is honoured.
@@ -86,8 +99,8 @@ def test_the_built_in_story_plays_as_expected_and_exits_0(tmp_path, capsys):
 
     # --keep-snapshots: the snapshots the workflow wrote, with their checksums, ready for restore --dry-run.
     kept = sorted(p.relative_to(snapshots).parts[1] for p in snapshots.rglob("*.json"))
-    assert kept == ["churn-forecast", "gpu-research", "legacy-etl"]
-    assert len(list(snapshots.rglob("*.json.sha256"))) == 3
+    assert kept == ["churn-forecast", "gpu-research", "legacy-etl", "nightly-batch"]
+    assert len(list(snapshots.rglob("*.json.sha256"))) == 4
     hint = next(line for line in lines if "notebook-guard restore --dry-run --offline" in line)
     assert main(hint.split()[1:]) == 0
     assert "Would create notebook" in capsys.readouterr().out

@@ -18,6 +18,8 @@ EXISTING_NETWORK = {
     "trail_enabled": "true",
     "sweep_schedule": "cron(0 6 * * ? *)",
     "passrole_role_pattern": "service-role/SageMaker-*",
+    "prevention_policy": "true",
+    "prevention_exempt_role_arns": "arn:aws:iam::123456789012:role/BreakGlass",
 }
 
 

@@ -132,6 +132,9 @@ BAD_VALUES = [
     ("trail_enabled", "maybe", "true or false"),
     ("log_retention_days", "10", "one of CloudWatch Logs' retention periods"),
     ("powertools_layer_version", "latest", "an integer from 1 to 10000"),
+    ("prevention_policy", "sometimes", "true or false"),
+    ("prevention_exempt_principal_tag", "aws:break-glass", "a tag key of 1-128 ASCII"),
+    ("prevention_exempt_role_arns", "arn:aws:iam::123456789012:user/admin", "IAM role ARNs"),
 ]
 
 

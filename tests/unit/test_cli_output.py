@@ -307,7 +307,7 @@ def complete(bash_script: str, words: list[str]) -> list[str]:
 
 def test_bash_completion_offers_commands_options_and_values():
     bash = script("bash", build_parser())
-    assert complete(bash, ["notebook-guard", ""])[:5] == ["audit", "plan", "restore", "demo", "completion"]
+    assert complete(bash, ["notebook-guard", ""])[:6] == ["audit", "plan", "restore", "demo", "prevent", "completion"]
     assert "--all-regions" in complete(bash, ["notebook-guard", "audit", "--a"])
     assert complete(bash, ["notebook-guard", "audit", "--output", ""]) == ["table", "json", "csv", "sarif"]
     assert complete(bash, ["notebook-guard", "restore", "x", "--output", ""]) == ["table", "json", "csv"]
@@ -320,7 +320,8 @@ def test_zsh_and_fish_scripts():
     assert "bashcompinit" in zsh and "complete -o default -F _notebook_guard notebook-guard" in zsh
     fish = script("fish", build_parser())
     assert (
-        "complete -c notebook-guard -n 'not __fish_seen_subcommand_from audit plan restore demo completion' -a audit"
+        "complete -c notebook-guard -n 'not __fish_seen_subcommand_from audit plan restore demo prevent completion' "
+        "-a audit"
         in fish
     )
     assert (

@@ -51,6 +51,9 @@ class Facts:
     topic_key_arn: str | None = None
     state_machine_arn: str | None = None
     policy_source_arns: tuple[str, ...] = ()
+    # The service condition keys of the request itself (``request_context.request_context``): IAM evaluates the
+    # call's own action with them (sagemaker:VpcSubnets, sagemaker:RootAccess...).
+    request_context: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
 
     def arn(self, kind: str, name: str) -> str:
         return table.ARN_TEMPLATES[kind].format(
@@ -130,5 +133,9 @@ def checks_for(call: str, facts: Facts) -> list[Check]:
         if not facts.has(need.when):
             continue
         context = {key: (value.format(region=facts.region),) for key, value in need.context}
+        if need.action == call:  # the call's own action carries the request's condition keys
+            context.update(
+                {key: value if isinstance(value, tuple) else (value,) for key, value in facts.request_context.items()}
+            )
         found += [Check(call, need.action, arn, context, need.when) for arn in resources(need, facts)]
     return found

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -59,6 +60,7 @@ class Actor:
     initial_status: str = "InService"  # an existing notebook's state when the story starts
     note: str = ""  # one line of narration
     restarted: bool = False  # an existing notebook its owner stops and starts again during the story
+    principal: str | None = None  # the role that creates it, its call checked by the enforcement (None: unchecked)
 
     @property
     def name(self) -> str:
@@ -104,11 +106,16 @@ class Trigger:
 class Player:
     """Drive actors through the simulated account; ``on_trigger`` is called as each trigger completes."""
 
-    def __init__(self, simulation: Simulation, on_trigger: Callable[[Trigger], None] | None = None) -> None:
+    def __init__(
+        self,
+        simulation: Simulation,
+        on_trigger: Callable[[Trigger], None] | None = None,
+        seen_executions: set[str] | None = None,  # shared with another player of the same account
+    ) -> None:
         self.sim = simulation
         self.records: dict[str, NotebookRecord] = {}
         self.triggers: list[Trigger] = []
-        self._seen_executions: set[str] = set()
+        self._seen_executions: set[str] = seen_executions if seen_executions is not None else set()
         self._marks_used = 0
         self._on_trigger = on_trigger or (lambda trigger: None)
 
@@ -135,7 +142,8 @@ class Player:
         user_tags = [t for t in request.get("Tags", []) if not t["Key"].lower().startswith("aws:")]
         reserved = [t for t in request.get("Tags", []) if t["Key"].lower().startswith("aws:")]
         request_sent = {**request, "Tags": user_tags} if "Tags" in request else request
-        self.sim.client("sagemaker").create_notebook_instance(**request_sent)
+        with acting_as(actor.principal) if actor.principal else nullcontext():
+            self.sim.client("sagemaker").create_notebook_instance(**request_sent)
         if reserved:
             self._add_reserved_tags(actor.name, reserved)
         actor.request = request

@@ -114,9 +114,16 @@ class Printer:
             self.line(f"  intake: {result.get('notebook_name')} {found} -> {result.get('outcome')}{how}"[:WIDTH])
         for execution, rows in trigger.executions:
             name = f"Workflow execution {execution.arn.rsplit(':', 1)[-1]}"
-            self.line(f"  {name[:75]:<75} notebook")
-            for row in rows:
-                self.line(f"    {clock(row.at):<10} {row.label[:66]:<66} {row.state or ''}")
+            # A timeline already shown (same steps, states and timing, from its own start) is one line.
+            shape = tuple((row.at - rows[0].at, row.label, row.state) for row in rows) if rows else None
+            seen = self.__dict__.setdefault("_timelines_shown", set())
+            if shape in seen and not self.verbose:
+                self.line(f"  {name}: the same steps as above")
+            else:
+                seen.add(shape)
+                self.line(f"  {name[:75]:<75} notebook")
+                for row in rows:
+                    self.line(f"    {clock(row.at):<10} {row.label[:66]:<66} {row.state or ''}")
             if rows:
                 spent = rows[-1].at - rows[0].at
                 status = execution.status if execution.status == "SUCCEEDED" else self.paint(execution.status, "31")

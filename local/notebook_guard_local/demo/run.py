@@ -140,13 +140,20 @@ def play(
         for actor in actors:
             if actor.restarted:
                 player.restart(actor)
+        scene = None
+        if requests is None:  # the built-in story: the preventive policy, then what it cannot see
+            from notebook_guard_local.demo.prevention import play_prevention_scene
+
+            scene = play_prevention_scene(
+                simulation, printer.line, printer.trigger, player._seen_executions, event_action, sweep_action
+            )
         player.sweep()
         records = player.conclude()
         printer.table(records)
         simulated = simulation.clock.now
         kept = simulation.save_snapshots(Path(keep_snapshots)) if keep_snapshots else []
     wall = time.monotonic() - started
-    passed = printer.verdict(records, wall, simulated)
+    passed = printer.verdict(records, wall, simulated) and (scene is None or scene.passed)
     if keep_snapshots:
         printer.snapshots(Path(keep_snapshots), kept)
     settings = {"event_action": event_action.value, "sweep_action": sweep_action.value, "region": simulation.region}
@@ -156,6 +163,8 @@ def play(
     # Who made it, when, for which (simulated) account and region, then the demo's own document.
     made = envelope(REPORT_SCHEMA, regions=[simulation.region], settings=settings, account=ACCOUNT)
     report = made | build_report(records, player.triggers, settings, passed)
+    if scene is not None:
+        report["prevention"] = scene.summary()
     if report_path:
         write_report(report_path, report)
         printer.line(f"Report written to {report_path}")
