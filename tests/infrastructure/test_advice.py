@@ -45,6 +45,7 @@ def test_synth_prints_the_template_path_the_settings_and_the_warning(tmp_path, c
     application.report(app.synth(), stack)
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("Template: ") and lines[0].endswith("NotebookGuard.template.json")
-    assert "  event_action               remediate" in lines
-    assert "  create_endpoints           false" in lines and "  alert_emails               (none)" in lines
+    settings = {line.split()[0]: line.split(None, 1)[1] for line in lines[2:] if line.startswith("  ")}
+    assert settings["event_action"] == "remediate" and settings["create_endpoints"] == "false"
+    assert settings["alert_emails"] == "(none)" and settings["sweep_schedule"] == "rate(1 hour)"
     assert lines[-1].startswith("WARNING: No alert subscriber")
