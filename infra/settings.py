@@ -16,12 +16,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from infra import constants
 from notebook_guard.domain.evaluation import DEFAULT_EXEMPT_TAG
 from notebook_guard.domain.models import Action
 from notebook_guard.domain.waits import WaitSchedule
 from notebook_guard.permissions import prevention
 from notebook_guard.settings import DEFAULT_ENDPOINTS
+
+from . import constants  # relative: the CLI ships this module as notebook_guard_local.stack.settings
 
 # Endpoint name -> what a notebook uses it for. The first five are what every private notebook needs.
 KNOWN_ENDPOINTS = {

@@ -10,6 +10,7 @@ from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
 from infra import constants
+from infra.advice import advise
 from infra.constructs.alerting import Alerting
 from infra.constructs.detection import Detection
 from infra.constructs.functions import LambdaPackage
@@ -159,5 +160,6 @@ def build_app(context: dict | None = None, *, outdir: str | None = None) -> tupl
     app = App(context={**FEATURE_FLAGS, **(context or {})}, outdir=outdir)
     settings = StackSettings.from_context(app.node.get_all_context())
     stack = NotebookGuardStack(app, constants.STACK_NAME, settings=settings)
+    advise(stack, settings)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))
     return app, stack

@@ -50,7 +50,19 @@ SWEEP = Principal(
     (LIST, DESCRIBE, LIST_TAGS, *COORDINATION, *ALERTING),
     description="Evaluate every notebook of the region, hand violators on",
 )
-CLI_AUDIT = Principal("audit", (LIST, DESCRIBE, LIST_TAGS), "any", "notebook-guard audit (read-only)")
+CLI_AUDIT = Principal(
+    "audit",
+    (
+        LIST,
+        DESCRIBE,
+        LIST_TAGS,
+        "ec2:DescribeRegions",  # --all-regions
+        "cloudformation:DescribeStacks",  # the stack's own subnets, when an approved list is set
+        "sts:GetCallerIdentity",  # the account of a machine-readable report when no notebook names it
+    ),
+    "any",
+    "notebook-guard audit (read-only)",
+)
 CLI_PLAN = Principal(
     "plan",
     (
@@ -74,6 +86,7 @@ CLI_RESTORE = Principal(
         # Whether the subnet the snapshot planned has IPv6 (a dualstack request there would fail).
         "ec2:DescribeSubnets",
         "sagemaker:CreateNotebookInstance",
+        "sts:GetCallerIdentity",  # the account of --output json
     ),
     "any",
     "notebook-guard restore SNAPSHOT",

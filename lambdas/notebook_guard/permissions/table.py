@@ -70,6 +70,14 @@ KMS_GET_KEY_POLICY = Source(
     "AWS KMS API Reference: GetKeyPolicy",
     "https://docs.aws.amazon.com/kms/latest/APIReference/API_GetKeyPolicy.html",
 )
+STS_GET_CALLER_IDENTITY = Source(
+    "AWS STS API Reference: GetCallerIdentity",
+    "https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html",
+)
+CFN_DESCRIBE_STACKS = Source(
+    "AWS CloudFormation API Reference: DescribeStacks",
+    "https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStacks.html",
+)
 IAM_SIMULATE = Source(
     "IAM API Reference: SimulatePrincipalPolicy",
     "https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html",
@@ -124,6 +132,7 @@ ARN_TEMPLATES = {
     "topic-key": "arn:{partition}:kms:{region}:{account}:key/{name}",
     "state-machine": "arn:{partition}:states:{region}:{account}:stateMachine:{name}",
     "step-role": "arn:{partition}:iam::{account}:role/{name}",
+    "stack": "arn:{partition}:cloudformation:{region}:{account}:stack/{name}/*",
     "*": "*",
 }
 
@@ -292,6 +301,7 @@ APIS: tuple[Api, ...] = (
             "DescribeVpcEndpoints",
             "DescribeVpcAttribute",
             "DescribeNatGateways",
+            "DescribeRegions",  # audit --all-regions: the regions enabled for the account
         )
     ),
     Api("iam:GetRole", (Need("iam:GetRole", "role"),), SAR_IAM),
@@ -307,6 +317,19 @@ APIS: tuple[Api, ...] = (
         (Need("kms:GetKeyPolicy", "key"),),
         KMS_GET_KEY_POLICY,
         "Works only in the key's own account (cross-account use: no); the key policy must let the caller read it.",
+    ),
+    Api(
+        "cloudformation:DescribeStacks",
+        (Need("cloudformation:DescribeStacks", "stack"),),
+        CFN_DESCRIBE_STACKS,
+        "audit reads the deployed stack's TargetSubnetIds output. The page's own example policy scopes "
+        "cloudformation:DescribeStacks to stack ARNs (arn:aws:cloudformation:*:*:stack/*/*).",
+    ),
+    Api(
+        "sts:GetCallerIdentity",
+        (),
+        STS_GET_CALLER_IDENTITY,
+        "No permissions are required to perform this operation (even an explicit deny does not stop it).",
     ),
 )
 

@@ -20,6 +20,7 @@ import os
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from unittest import mock
 
 from moto.core.config import default_user_config
@@ -196,6 +197,24 @@ class Simulation:
                     }
                 )
                 sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+    def save_snapshots(self, directory: Path) -> list[Path]:
+        """Copy every snapshot in the bucket to ``directory`` (same keys), each with a ``.sha256`` beside it
+        holding the checksum the workflow wrote it with, so ``restore`` can verify a local copy."""
+        s3 = self.client("s3")
+        saved = []
+        prefix = get_settings().snapshot_prefix.rstrip("/") + "/"
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=self.world.bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                response = s3.get_object(Bucket=self.world.bucket, Key=item["Key"])
+                target = directory / item["Key"]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(response["Body"].read())
+                sha256 = (response.get("Metadata") or {}).get("sha256")
+                if sha256:
+                    target.with_name(target.name + ".sha256").write_text(f"{sha256}  {target.name}\n")
+                saved.append(target)
+        return sorted(saved)
 
     # What a CreateNotebookInstance request refers to ----------------------------------------------------------
     def ensure_references(self, request: dict, scripts: dict[str, str] | None = None) -> dict:
