@@ -64,6 +64,8 @@ def lambda_environment(
         "NG_APPROVED_SUBNET_IDS": _csv(approved),
         "NG_EXEMPT_TAG": settings.exempt_tag,
         "NG_ROOT_ACCESS": settings.root_access,
+        "NG_INTERNET_DEPENDENCY": settings.internet_dependency,
+        "NG_IP_ADDRESS_TYPE_FALLBACK": settings.ip_address_type_fallback,
         "NG_SWEEP_CONCURRENCY": str(settings.sweep_concurrency),
         "NG_SNAPSHOT_BUCKET": names.snapshot_bucket,
         "NG_AUDIT_TABLE": names.audit_table,

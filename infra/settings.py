@@ -16,13 +16,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from infra import constants
 from notebook_guard.domain.approval import Approval
 from notebook_guard.domain.evaluation import DEFAULT_EXEMPT_TAG
 from notebook_guard.domain.models import Action
 from notebook_guard.domain.waits import WaitSchedule
+from notebook_guard.permissions import prevention
 from notebook_guard.settings import DEFAULT_ENDPOINTS
 from notebook_guard.workflow_steps import MAX_APPROVAL_WAIT_SECONDS
+
+from . import constants  # relative: the CLI ships this module as notebook_guard_local.stack.settings
 
 # Endpoint name -> what a notebook uses it for. The first five are what every private notebook needs.
 KNOWN_ENDPOINTS = {
@@ -192,6 +194,11 @@ class StackSettings(BaseModel):
     approved_subnet_ids: tuple[str, ...] = ()
     exempt_tag: str = DEFAULT_EXEMPT_TAG
     root_access: str = "disabled"
+    # A recreated notebook that needs the internet (lifecycle scripts installing packages, Git repositories that are
+    # not CodeCommit) in a target without a way out: block the remediation, warn and go on, or ignore.
+    internet_dependency: str = "block"
+    # A dualstack notebook in a target subnet without IPv6: "none" blocks, "ipv4" recreates it as ipv4.
+    ip_address_type_fallback: str = "none"
     # Coordination: attempts per notebook instance, and how often the same alert may repeat.
     max_attempts: int = 3
     attempt_window_hours: int = 24
@@ -208,6 +215,10 @@ class StackSettings(BaseModel):
     wait_timeout_seconds: int = 3600
     # IAM
     passrole_role_pattern: str = "*"
+    # Prevention: a customer managed policy that denies, at the API, the requests notebook-guard would remediate.
+    prevention_policy: bool = False
+    prevention_exempt_principal_tag: str = prevention.DEFAULT_EXEMPT_PRINCIPAL_TAG  # "": no tag exemption
+    prevention_exempt_role_arns: tuple[str, ...] = ()
     # Operations
     trail_enabled: bool = False
     log_retention_days: int = 90
@@ -335,6 +346,7 @@ class StackSettings(BaseModel):
         "suppress_exempt_findings",
         "own_findings",
         "approval_custom_actions",
+        "prevention_policy",
         mode="before",
     )
     @classmethod
@@ -357,6 +369,38 @@ class StackSettings(BaseModel):
         if not isinstance(value, str) or value.strip().lower() not in {"disabled", "allowed"}:
             raise ValueError("disabled (root access is a violation) or allowed")
         return value.strip().lower()
+
+    @field_validator("internet_dependency", mode="before")
+    @classmethod
+    def _internet_dependency(cls, value: Any) -> str:
+        if not isinstance(value, str) or value.strip().lower() not in {"block", "warn", "ignore"}:
+            raise ValueError(
+                "block (a notebook that needs the internet is not recreated where it has none), warn or ignore"
+            )
+        return value.strip().lower()
+
+    @field_validator("ip_address_type_fallback", mode="before")
+    @classmethod
+    def _ip_fallback(cls, value: Any) -> str:
+        if not isinstance(value, str) or value.strip().lower() not in {"none", "ipv4"}:
+            raise ValueError("none (a dualstack notebook needs a subnet with IPv6) or ipv4 (recreate it as ipv4)")
+        return value.strip().lower()
+
+    @field_validator("prevention_exempt_principal_tag", mode="before")
+    @classmethod
+    def _prevention_tag(cls, value: Any) -> str:
+        try:
+            return prevention.principal_tag(value) or ""
+        except prevention.PreventionError as error:
+            raise ValueError(str(error).split(": expected ", 1)[-1]) from None
+
+    @field_validator("prevention_exempt_role_arns", mode="before")
+    @classmethod
+    def _prevention_roles(cls, value: Any) -> tuple[str, ...]:
+        try:
+            return prevention.role_arns(_list(value))
+        except prevention.PreventionError as error:
+            raise ValueError(str(error).split(": expected ", 1)[-1]) from None
 
     @field_validator("alert_emails", "fallback_alert_emails", mode="before")
     @classmethod

@@ -10,10 +10,12 @@ from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
 from infra import constants
+from infra.advice import advise
 from infra.constructs.alerting import Alerting
 from infra.constructs.detection import Detection
 from infra.constructs.functions import LambdaPackage
 from infra.constructs.network import Network
+from infra.constructs.prevention import PreventionPolicy
 from infra.constructs.security_hub import (
     ApprovalAction,
     CustomActions,
@@ -169,6 +171,16 @@ class NotebookGuardStack(Stack):
         CfnOutput(self, "AlertDeadLetterQueueUrl", value=names.alert_dead_letter_queue_url)
         CfnOutput(self, "FallbackTopicArn", value=self.alerting.fallback_topic.topic_arn)
         CfnOutput(self, "TargetSubnetIds", value=lambda_environment(settings, names)["NG_TARGET_SUBNET_IDS"])
+        if settings.prevention_policy:
+            self.prevention = PreventionPolicy(
+                self, "Prevention", settings=settings, stack_subnet_ids=list(self.network.subnet_ids)
+            )
+            CfnOutput(
+                self,
+                "PreventionPolicyArn",
+                value=self.prevention.policy.managed_policy_arn,
+                description="Attach to the roles that create notebooks (the stack attaches it to none)",
+            )
 
 
 # CDK feature flags the stack relies on, whatever the context: server access logs are granted by a bucket policy
@@ -182,5 +194,6 @@ def build_app(context: dict | None = None, *, outdir: str | None = None) -> tupl
     app = App(context={**FEATURE_FLAGS, **(context or {})}, outdir=outdir)
     settings = StackSettings.from_context(app.node.get_all_context())
     stack = NotebookGuardStack(app, constants.STACK_NAME, settings=settings)
+    advise(stack, settings)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))
     return app, stack

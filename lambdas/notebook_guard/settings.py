@@ -47,6 +47,8 @@ ENVIRONMENT = {
     "NG_APPROVED_SUBNET_IDS": "approved_subnet_ids",
     "NG_EXEMPT_TAG": "exempt_tag",
     "NG_ROOT_ACCESS": "root_access",
+    "NG_INTERNET_DEPENDENCY": "internet_dependency",
+    "NG_IP_ADDRESS_TYPE_FALLBACK": "ip_address_type_fallback",
     "NG_SWEEP_CONCURRENCY": "sweep_concurrency",
     "NG_SNAPSHOT_BUCKET": "snapshot_bucket",
     "NG_AUDIT_TABLE": "audit_table",
@@ -125,6 +127,10 @@ class Settings(BaseModel):
     approved_subnet_ids: tuple[str, ...] = ()
     exempt_tag: str = Field(default=DEFAULT_EXEMPT_TAG, min_length=1, max_length=120)
     root_access: str = Field(default="disabled", pattern=r"^(disabled|allowed)$")
+    # A recreated notebook that needs the internet where the target has no way out: block, warn (go on) or ignore.
+    internet_dependency: str = Field(default="block", pattern=r"^(block|warn|ignore)$")
+    # A dualstack notebook in a subnet without IPv6: "none" makes the subnet unfit, "ipv4" recreates it as ipv4.
+    ip_address_type_fallback: str = Field(default="none", pattern=r"^(none|ipv4)$")
     sweep_concurrency: int = Field(default=8, ge=1, le=32)
     snapshot_bucket: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
     audit_table: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{3,255}$")

@@ -33,6 +33,7 @@ LIFECYCLE = "sagemaker:DescribeNotebookInstanceLifecycleConfig"
 # A notebook's Security Hub control findings: found, then updated (NOTIFIED, notes, RESOLVED).
 FINDINGS = ("securityhub:GetFindings", "securityhub:BatchUpdateFindings")
 ALERT = ("sns:Publish", "sqs:SendMessage")  # an alert SNS refuses is parked in the dead-letter queue
+SUBNETS = "ec2:DescribeSubnets"
 
 STEPS: tuple[Step, ...] = (
     Step(
@@ -55,21 +56,25 @@ STEPS: tuple[Step, ...] = (
         "notebook_guard.handlers.steps.snapshot.handler",
         "Write the notebook's snapshot to S3 and the audit table, then read it back",
         60,
-        (DESCRIBE, LIST_TAGS, "sagemaker:DescribeNotebookInstanceLifecycleConfig", PUT_OBJECT, GET_OBJECT, PUT_ITEM),
+        # DescribeSubnets: whether the target subnet has IPv6, which decides a dualstack notebook's address type.
+        (DESCRIBE, LIST_TAGS, LIFECYCLE, SUBNETS, PUT_OBJECT, GET_OBJECT, PUT_ITEM),
     ),
     Step(
         "Preflight",
         "notebook_guard.handlers.steps.preflight.handler",
-        "Check the target network, role and key, and that the steps that act may (IAM simulation)",
+        "Check the path to the target subnets, the role, key, lifecycle configuration and repositories, the need for "
+        "the internet, and that the steps that act may (IAM simulation)",
         60,
         (
-            "ec2:DescribeSubnets",
+            SUBNETS,
             "ec2:DescribeRouteTables",
             "ec2:DescribeSecurityGroups",
             "ec2:DescribeVpcEndpoints",
             "ec2:DescribeVpcAttribute",
+            "ec2:DescribeNatGateways",
             "iam:GetRole",
             "kms:DescribeKey",
+            "kms:GetKeyPolicy",
             GET_OBJECT,
             "sagemaker:DescribeCodeRepository",
             "iam:SimulatePrincipalPolicy",
@@ -108,6 +113,7 @@ STEPS: tuple[Step, ...] = (
             DESCRIBE,
             LIST_TAGS,
             LIFECYCLE,
+            SUBNETS,
             GET_OBJECT,
             PUT_OBJECT,
             PUT_ITEM,
@@ -124,6 +130,13 @@ STEPS: tuple[Step, ...] = (
         # state machine's own retries take over: the timeout leaves room for that.
         300,
         (GET_OBJECT, DESCRIBE, LIST_TAGS, GET_ITEM, UPDATE_ITEM, "sagemaker:CreateNotebookInstance"),
+    ),
+    Step(
+        "Discard",
+        "notebook_guard.handlers.steps.discard.handler",
+        "Delete a replacement this execution created that failed for lack of capacity, so Create tries another zone",
+        60,
+        (DESCRIBE, LIST_TAGS, GET_ITEM, PUT_ITEM, "sagemaker:DeleteNotebookInstance"),
     ),
     Step(
         "Update",

@@ -15,12 +15,12 @@ import re
 import sys
 from typing import TextIO
 
-from notebook_guard.aws import sts
+from notebook_guard.aws import account
 from notebook_guard.domain import approval
 from notebook_guard.domain.errors import ApprovalClosed, NoPendingApproval
 from notebook_guard.services import approvals
 from notebook_guard.services.audit import now_iso
-from notebook_guard_local.commands.common import CommandError, resolve_region
+from notebook_guard_local.aws_access import CommandError, resolve_region
 
 _EXECUTION = "arn:aws[a-z-]*:states:[a-z0-9-]+:\\d{12}:execution:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+"
 
@@ -35,7 +35,7 @@ def add_decision_arguments(parser: argparse.ArgumentParser) -> argparse.Argument
         default=None,
         help="the stack's coordination table (output CoordinationTableName; default: NG_COORDINATION_TABLE)",
     )
-    parser.add_argument("--json", action="store_true", help="print the result as one JSON document")
+    parser.add_argument("--json", action="store_true", help="the same as --output json")
     return parser
 
 
@@ -48,15 +48,18 @@ def run_decision(args: argparse.Namespace, approved: bool, stream: TextIO | None
         raise CommandError("no coordination table: pass --coordination-table NAME (the stack's CoordinationTableName)")
     if not (args.reason or "").strip():
         raise CommandError("--reason must say why")
-    region = resolve_region(getattr(args, "region", None) or args.execution.split(":")[3])
-    identity = sts.caller_arn(region)
+    regions = getattr(args, "regions", None) or []
+    if len(regions) > 1:
+        raise CommandError(f"{args.command} works in one region: give --region once")
+    region = resolve_region(regions[0] if regions else args.execution.split(":")[3])
+    identity = account.caller_arn(region)
     record = approval.decision(approved, identity, args.reason.strip(), approval.Via.CLI, now_iso())
     try:
         waiting = approvals.decide(table, args.execution, record, region)
     except (NoPendingApproval, ApprovalClosed) as error:
         raise CommandError(str(error)) from None
     result = {**waiting.public(), "decision": record}
-    if getattr(args, "json", False):
+    if getattr(args, "json", False) or getattr(args, "output", "table") == "json":
         print(json.dumps(result, indent=2, default=str), file=stream)
     else:
         verb = "Approved" if approved else "Rejected"

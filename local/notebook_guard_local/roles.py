@@ -195,7 +195,10 @@ def as_cli_command(run_guarded):
         principal = CLI_PRINCIPALS.get(getattr(args, "command", None) or "")
         if principal is None:
             return run_guarded(command, args)
-        region = getattr(args, "region", None) or os.environ.get("AWS_REGION") or "us-east-1"
+        regions = list(getattr(args, "regions", None) or [])
+        # Several regions (or --all-regions): the operator's policy for every region ("*" in the ARNs).
+        several = len(regions) > 1 or getattr(args, "all_regions", False)
+        region = "*" if several else (regions[:1] or [os.environ.get("AWS_REGION") or "us-east-1"])[0]
         reference = getattr(args, "snapshot", None) or ""
         in_uri = reference[5:].split("/", 1)[0] if reference.startswith("s3://") else None
         bucket = getattr(args, "bucket", None) or in_uri

@@ -168,7 +168,10 @@ class Harness:
         with changed settings (a new target subnet, say) would."""
         import os
 
+        from notebook_guard.settings import get_settings
+
         deploy_workflow_roles(os.environ, REGION, state_machine_arn=self.runner.state_machine_arn)
+        get_settings.cache_clear()  # the functions read the new settings from here on
 
     def reset(self) -> None:
         """Forget every notebook, alert, audit record and snapshot; keep the network, functions and state machine."""
@@ -180,6 +183,7 @@ class Harness:
         for state in (fake._transitions, fake._extras, fake._create_failures, fake._stuck, fake.code_repositories):
             state.clear()
         self.enforcement.denials.clear()
+        fake.short_zones.clear()
         fake.history.clear()
         fake.timeline = Timeline()
         self.faults.clear()

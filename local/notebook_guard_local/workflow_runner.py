@@ -38,12 +38,12 @@ from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
 from notebook_guard.aws import clients
 from notebook_guard.settings import get_settings
-from notebook_guard.workflow_steps import ASL_PATH, EXTRA_SUBSTITUTIONS, STEPS, Step, substitution_key
+from notebook_guard.workflow_steps import EXTRA_SUBSTITUTIONS, STEPS, Step, substitution_key
 from notebook_guard_local.fake.enforcement import DEFAULT_ACCOUNT, acting_as
 from notebook_guard_local.fake.notebooks import VirtualClock
+from notebook_guard_local.resources import asl_path as packaged_asl_path
 from notebook_guard_local.roles import deploy_workflow_roles, step_role_name, step_role_setting
 
-ROOT = Path(__file__).resolve().parents[2]
 FUNCTION_PREFIX = "notebook-guard-step-"
 MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 
@@ -221,7 +221,7 @@ def shared_service_models() -> Iterator[None]:
 
 def render_definition(function_arns: dict[str, str], asl_path: Path | None = None) -> str:
     """The ASL text with the stack's substitutions applied (``${<key>FunctionArn}`` and EXTRA_SUBSTITUTIONS)."""
-    text = (asl_path or ROOT / ASL_PATH).read_text()
+    text = (asl_path or packaged_asl_path()).read_text()
     values = {substitution_key(s): function_arns[s.key] for s in STEPS} | dict(EXTRA_SUBSTITUTIONS)
     for key, value in values.items():
         text = text.replace("${" + key + "}", value)

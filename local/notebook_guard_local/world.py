@@ -1,6 +1,8 @@
-"""A small account for the workflow to act on: a VPC with a private and a public subnet, security groups, the
-VPC endpoints a notebook needs, the snapshot bucket (versioned), the audit table, the coordination table, the
-alert topic, the alert dead-letter queue and a notebook role.
+"""A small account for the workflow to act on: a VPC with two private isolated subnets (zones a and b, as the stack
+creates them), a public subnet with a NAT gateway and a private subnet routed through it (the "NAT'd" variant, for
+notebooks that need the internet), the notebooks' and the endpoints' security groups (TCP 443 from the first to the
+second, as the stack's), the VPC endpoints a notebook needs, the snapshot bucket (versioned), the audit table, the
+coordination table, the alert topic, the alert dead-letter queue and a notebook role.
 
 Built through the ordinary AWS APIs, so it works against ``mock_aws`` and a moto server alike. Returns the
 ``NG_*`` environment the step Lambdas need (what the stack sets in AWS).
@@ -20,6 +22,7 @@ from notebook_guard.workflow_steps import (
 )
 
 INTERFACE_ENDPOINTS = tuple(e for e in DEFAULT_ENDPOINTS if e != "s3")
+ZONES_BY_REGION_SUFFIX = ("a", "b")
 
 
 @dataclass
@@ -37,6 +40,11 @@ class World:
     endpoint_ids: dict[str, str] = field(default_factory=dict)
     coordination_table: str = "notebook-guard-coordination"
     alert_dead_letter_queue_url: str = ""
+    # The second isolated private subnet (another zone), and a private subnet whose 0.0.0.0/0 goes to a NAT gateway.
+    private_subnet_b_id: str = ""
+    nat_subnet_id: str = ""
+    nat_gateway_id: str = ""
+    endpoint_security_group_id: str = ""
 
     def environment(self, **overrides: str) -> dict[str, str]:
         env = {
@@ -55,20 +63,50 @@ class World:
 
 def build_world(region: str = "us-east-1", bucket: str = "notebook-guard-snapshots") -> World:
     ec2 = clients.client("ec2", region)
+    zone_a, zone_b = (f"{region}{suffix}" for suffix in ZONES_BY_REGION_SUFFIX)
     vpc_id = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
     # Private DNS for the interface endpoints (what the stack's VPC has; EC2's default leaves hostnames off).
     ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": True})
     ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsSupport={"Value": True})
-    private = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.20.1.0/24")["Subnet"]["SubnetId"]
-    public = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.20.2.0/24")["Subnet"]["SubnetId"]
+
+    def subnet(cidr: str, zone: str) -> str:
+        return ec2.create_subnet(VpcId=vpc_id, CidrBlock=cidr, AvailabilityZone=zone)["Subnet"]["SubnetId"]
+
+    def routed(subnet_id: str) -> str:
+        table = ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
+        ec2.associate_route_table(RouteTableId=table, SubnetId=subnet_id)
+        return table
+
+    private, private_b = subnet("10.20.1.0/24", zone_a), subnet("10.20.3.0/24", zone_b)
+    public = subnet("10.20.2.0/24", zone_a)
+    # The NAT'd subnet is dual-stack (an IPv6 block from the VPC's Amazon-provided one); the isolated ones IPv4-only.
+    ec2.associate_vpc_cidr_block(VpcId=vpc_id, AmazonProvidedIpv6CidrBlock=True)
+    (block,) = ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0]["Ipv6CidrBlockAssociationSet"]
+    nat_private = ec2.create_subnet(
+        VpcId=vpc_id,
+        CidrBlock="10.20.4.0/24",
+        AvailabilityZone=zone_a,
+        Ipv6CidrBlock=block["Ipv6CidrBlock"].rsplit("/", 1)[0] + "/64",
+    )["Subnet"]["SubnetId"]
     igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
     ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc_id)
-    public_table = ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
-    ec2.create_route(RouteTableId=public_table, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
-    ec2.associate_route_table(RouteTableId=public_table, SubnetId=public)
-    private_table = ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
-    ec2.associate_route_table(RouteTableId=private_table, SubnetId=private)
+    ec2.create_route(RouteTableId=routed(public), DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    private_tables = [routed(private), routed(private_b)]
+    # The NAT'd variant: a NAT gateway in the public subnet; the private subnet's default route goes to it.
+    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    nat = ec2.create_nat_gateway(SubnetId=public, AllocationId=allocation)["NatGateway"]["NatGatewayId"]
+    nat_table = routed(nat_private)
+    ec2.create_route(RouteTableId=nat_table, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat)
+
+    # As the stack: the notebooks' group sends HTTPS out; the endpoints' group admits HTTPS from it.
     group = ec2.create_security_group(GroupName="notebooks", Description="notebooks", VpcId=vpc_id)["GroupId"]
+    endpoint_group = ec2.create_security_group(GroupName="endpoints", Description="endpoints", VpcId=vpc_id)[
+        "GroupId"
+    ]
+    ec2.authorize_security_group_ingress(
+        GroupId=endpoint_group,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "UserIdGroupPairs": [{"GroupId": group}]}],
+    )
     other_vpc = ec2.create_vpc(CidrBlock="10.30.0.0/16")["Vpc"]["VpcId"]
     other_group = ec2.create_security_group(GroupName="elsewhere", Description="x", VpcId=other_vpc)["GroupId"]
     endpoints = {}
@@ -77,12 +115,15 @@ def build_world(region: str = "us-east-1", bucket: str = "notebook-guard-snapsho
             VpcId=vpc_id,
             ServiceName=f"com.amazonaws.{region}.{short}",
             VpcEndpointType="Interface",
-            SubnetIds=[private],
-            SecurityGroupIds=[group],
+            SubnetIds=[private, private_b],
+            SecurityGroupIds=[endpoint_group],
             PrivateDnsEnabled=True,
         )["VpcEndpoint"]["VpcEndpointId"]
     endpoints["s3"] = ec2.create_vpc_endpoint(
-        VpcId=vpc_id, ServiceName=f"com.amazonaws.{region}.s3", VpcEndpointType="Gateway", RouteTableIds=[private_table]
+        VpcId=vpc_id,
+        ServiceName=f"com.amazonaws.{region}.s3",
+        VpcEndpointType="Gateway",
+        RouteTableIds=[*private_tables, nat_table],
     )["VpcEndpoint"]["VpcEndpointId"]
 
     s3 = clients.client("s3", region)
@@ -115,6 +156,10 @@ def build_world(region: str = "us-east-1", bucket: str = "notebook-guard-snapsho
         endpoints,
         coordination,
         dead_letters,
+        private_subnet_b_id=private_b,
+        nat_subnet_id=nat_private,
+        nat_gateway_id=nat,
+        endpoint_security_group_id=endpoint_group,
     )
 
 

@@ -34,9 +34,34 @@ def test_the_scenario_file_carries_every_optional_field():
     assert any(t["Key"].startswith("aws:") for t in request["Tags"])
 
 
-def test_after_equals_before_apart_from_network_root_access_dropped_keys_and_remediation_tags(tmp_path):
+def test_in_the_default_network_it_is_blocked_for_its_git_repositories(tmp_path):
+    """Its repositories are on GitHub and on a Git server outside AWS: recreated in the isolated subnet it would end
+    Failed, so the preflight blocks it, nothing changed, and the alert names each repository and the fixes."""
     report_path = tmp_path / "report.json"
-    result = play(scenario=str(SCENARIO), action="remediate", report_path=str(report_path), stream=io.StringIO())
+    out = io.StringIO()
+    result = play(scenario=str(SCENARIO), action="remediate", report_path=str(report_path), stream=out)
+    assert result.passed, out.getvalue()
+    (notebook,) = json.loads(report_path.read_text())["notebooks"]
+    assert notebook["outcome"] == "blocked"
+    settling = {"NotebookInstanceStatus", "LastModifiedTime"}  # it was still Pending when it was created
+    assert {k: v for k, v in notebook["after"]["describe"].items() if k not in settling} == {
+        k: v for k, v in notebook["before"]["describe"].items() if k not in settling
+    }
+    kinds = [a["document"]["kind"] for a in notebook["alerts"]]
+    assert kinds[:2] == ["remediation-started", "blocked"] and kinds.count("blocked") == 1  # not re-alerted hourly
+    blocked = notebook["alerts"][1]
+    evidence = {e["text"] for e in blocked["document"]["details"]["internet"]["evidence"]}
+    assert "https://github.com/aws/amazon-sagemaker-examples.git" in evidence
+    assert "https://git.example.com/analytics-notebooks.git" in evidence  # its SageMaker code repository's URL
+    assert "NAT gateway" in " ".join(blocked["document"]["details"]["internet"]["fixes"])
+
+
+def test_after_equals_before_apart_from_network_root_access_dropped_keys_and_remediation_tags(tmp_path):
+    """Where the target has a NAT (the simulated account's NAT'd subnet), it is remediated."""
+    report_path = tmp_path / "report.json"
+    result = play(
+        scenario=str(SCENARIO), action="remediate", report_path=str(report_path), stream=io.StringIO(), network="nat"
+    )
     assert result.passed
     (notebook,) = json.loads(report_path.read_text())["notebooks"]
     assert notebook["outcome"] == "remediated"

@@ -25,6 +25,8 @@ EXISTING_NETWORK = {
     "suppress_exempt_findings": "true",
     "own_findings": "true",
     "finding_action": "quarantine",
+    "prevention_policy": "true",
+    "prevention_exempt_role_arns": "arn:aws:iam::123456789012:role/BreakGlass",
 }
 
 

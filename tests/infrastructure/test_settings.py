@@ -22,6 +22,7 @@ def test_defaults_deploy_with_no_settings():
     assert not settings.uses_existing_network
     assert settings.trail_enabled is False
     assert settings.root_access == "disabled"
+    assert settings.internet_dependency == "block" and settings.ip_address_type_fallback == "none"
 
 
 def test_cdk_json_holds_the_defaults():
@@ -115,6 +116,8 @@ BAD_VALUES = [
     ("exempt_tag", "aws:exempt", "a tag key of 1-120"),
     ("exempt_tag", "x" * 121, "a tag key of 1-120"),
     ("root_access", "enabled", "disabled (root access is a violation) or allowed"),
+    ("internet_dependency", "allow", "block (a notebook that needs the internet"),
+    ("ip_address_type_fallback", "ipv6", "none (a dualstack notebook needs a subnet with IPv6) or ipv4"),
     ("alert_emails", "ops@example.com,not-an-email", "email addresses like"),
     ("alert_topic_arn", "arn:aws:sqs:us-east-1:123456789012:q", "an SNS topic ARN"),
     ("wait_initial_seconds", "-1", "an integer from 1 to 3600"),
@@ -141,6 +144,9 @@ BAD_VALUES = [
     ("approval_timeout_hours", "169", "an integer from 1 to 168"),
     ("approval_fallback", "remediate", "notify or quarantine (without an approval nothing is deleted)"),
     ("approval_custom_actions", "maybe", "true or false"),
+    ("prevention_policy", "sometimes", "true or false"),
+    ("prevention_exempt_principal_tag", "aws:break-glass", "a tag key of 1-128 ASCII"),
+    ("prevention_exempt_role_arns", "arn:aws:iam::123456789012:user/admin", "IAM role ARNs"),
 ]
 
 

@@ -151,7 +151,10 @@ def log_lines(monkeypatch):
 
     stream = io.StringIO()
     monkeypatch.setattr(logger.registered_handler, "stream", stream)
-    return lambda: [json.loads(line) for line in stream.getvalue().split("\n") if line.startswith("{")]
+    level = logger.log_level
+    logger.setLevel("INFO")  # the level the stack deploys, whatever an earlier test of this process left
+    yield lambda: [json.loads(line) for line in stream.getvalue().split("\n") if line.startswith("{")]
+    logger.setLevel(level)
 
 
 def write_calls(calls):

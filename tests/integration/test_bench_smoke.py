@@ -15,6 +15,11 @@ def test_bench_runs_and_prints_the_table(tmp_path, capsys):
     assert "| 30 | 5 ms | sweep |" in out and "| 30 | 0 ms | audit |" in out
     assert "State transitions per remediation (workflow): 58 transitions per remediation" in out
     assert "298 with fixed 10 s polling" in out
+    assert "AWS API calls per remediation: " in out and "the Preflight's reads: " in out
+    workflow = json.loads((tmp_path / "bench.json").read_text())["workflow"]
+    # One read per resource: no Preflight read is repeated, however many target subnets and repositories.
+    reads = workflow["full_notebook_preflight_reads"]
+    assert reads and max(reads.values()) <= 2 and reads["sagemaker:DescribeCodeRepository"] == 1
     results = json.loads((tmp_path / "bench.json").read_text())
     for measurement in results["measurements"]:
         assert measurement["found"] == measurement["expected"]

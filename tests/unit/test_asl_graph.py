@@ -87,6 +87,37 @@ def test_delete_is_reachable_only_through_the_snapshot_and_the_preflight():
             assert delete not in reachable(catch["Next"]), name
 
 
+def test_a_failed_replacement_is_deleted_only_after_this_execution_created_it():
+    """Deleting a replacement is reachable only through Create, only from the in-service wait's failed branch, never
+    from a failure path; and a retry waits until the name is free before creating again. (The step itself checks the
+    lease marks and the execution tag: tests/workflow/test_path.py.)"""
+    (discard,) = states_calling("Discard")
+    (create,) = states_calling("Create")
+    (delete,) = states_calling("Delete")
+    start = DEFINITION["StartAt"]
+    assert discard in reachable(start)
+    for guard in (create, delete, *states_calling("Snapshot"), *states_calling("Preflight")):
+        assert discard not in reachable(start, removed={guard}), guard
+    assert {n for n, s in STATES.items() if discard in successors(s)} == {"Is the new notebook in service?"}
+    assert STATES["Is the new notebook in service?"]["Choices"][1] == {
+        "Variable": "$.loop.failed",
+        "BooleanEquals": True,
+        "Next": discard,
+    }
+    for name, state in STATES.items():
+        for catch in state.get("Catch", []):
+            if catch["Next"] == "What happens without approval?":
+                # Not a failure path: a rejected or timed-out approval falls back to notify or quarantine, which
+                # shares the stop states with the remediation; the walk that follows the action along each path
+                # (test_delete_is_unreachable_without_an_approval_when_the_approval_applies) shows that no Delete,
+                # hence no Discard, follows it.
+                continue
+            assert discard not in reachable(catch["Next"]), name
+    gone_probe = "Check whether the notebook is gone"
+    assert create in reachable(discard)
+    assert create not in reachable(STATES[discard]["Next"], removed={gone_probe})
+
+
 # AWS's list for Lambda tasks ("Handle Lambda service exceptions", Step Functions best practices).
 AWS_RECOMMENDED_LAMBDA_RETRIES = {
     "Lambda.ServiceException",
@@ -187,11 +218,23 @@ def test_state_names_are_short_sentences():
         assert name[0].isupper() and len(name) <= 80, name
 
 
-def test_the_workflow_guide_shows_every_state():
+def test_the_workflow_guide_shows_the_state_machine_as_it_is():
+    """docs/workflow.md's diagram is generated from the ASL file (python -m notebook_guard_local.asl_diagram)."""
+    from notebook_guard_local import asl_diagram
+
     guide = (ROOT / "docs" / "workflow.md").read_text()
-    diagram = guide.split("```mermaid", 1)[1].split("```", 1)[0]
-    missing = [n for n in STATES if not n.startswith("Note that '") and f'"{n}"' not in diagram]
-    assert missing == [], f"docs/workflow.md's diagram is out of date: {missing}"
+    assert asl_diagram.block_of(guide) == asl_diagram.generated(), "run: python -m notebook_guard_local.asl_diagram"
+    missing = [n for n in STATES if not n.startswith("Note that '") and f'"{n}"' not in asl_diagram.generated()]
+    assert missing == []
+
+
+def test_the_diagram_labels_say_what_each_choice_tests():
+    from notebook_guard_local.asl_diagram import label
+
+    assert label({"Variable": "$.loop.stuck", "BooleanEquals": True, "Next": "x"}) == "loop.stuck=true"
+    rule = {"And": [{"Variable": "$.action", "StringEquals": "remediate"}, {"Variable": "$.x", "IsPresent": False}]}
+    assert label(rule) == "action=remediate & no x"
+    assert label({"Not": {"Variable": "$.n", "NumericGreaterThan": 2}}) == "not (n>2)"
 
 
 # The approval gate ---------------------------------------------------------------------------------------------

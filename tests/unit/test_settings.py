@@ -10,6 +10,7 @@ def test_defaults_are_safe():
     assert settings.sweep_action is Action.NOTIFY
     assert settings.policy.require_root_access_disabled
     assert "sagemaker.api" in settings.required_endpoints
+    assert settings.internet_dependency == "block" and settings.ip_address_type_fallback == "none"
 
 
 def test_lists_are_comma_separated():
@@ -27,6 +28,8 @@ def test_lists_are_comma_separated():
         ("NG_TARGET_SECURITY_GROUP_IDS", "subnet-1"),
         ("NG_SWEEP_CONCURRENCY", "0"),
         ("NG_ROOT_ACCESS", "maybe"),
+        ("NG_INTERNET_DEPENDENCY", "allow"),
+        ("NG_IP_ADDRESS_TYPE_FALLBACK", "ipv6"),
         ("NG_ALERT_TOPIC_ARN", "my-topic"),
         ("NG_STATE_MACHINE_ARN", "arn:aws:sns:us-east-1:123456789012:x"),
     ],

@@ -147,10 +147,11 @@ def test_blocked_then_network_fixed_is_remediated_on_the_next_trigger(harness, m
     assert execution.status == "FAILED" and execution.error == "PreflightFailed"
     assert kinds(harness) == ["remediation-started", "blocked"] and released(harness)
 
-    # Same findings an hour later: checked again, not alerted again (the blocked alert stands for a day).
+    # Same findings an hour later: checked again, neither announced nor alerted again (the blocked alert stands
+    # for a day), so no remediation-started goes without its closing alert.
     monkeypatch.setenv("NG_SWEEP_ACTION", "remediate")
     again = harness.runner.wait(hand_on(harness, "analysis", Trigger.SWEEP).execution_arn)
-    assert again.status == "SUCCEEDED" and kinds(harness).count("blocked") == 1
+    assert again.status == "SUCCEEDED" and kinds(harness) == ["remediation-started", "blocked"]
     assert "blocked-again" in [r["outcome"] for r in harness.audit()]
 
     # The network is fixed: the public subnet loses its route to the internet gateway.
@@ -158,11 +159,27 @@ def test_blocked_then_network_fixed_is_remediated_on_the_next_trigger(harness, m
     public = [{"Name": "association.subnet-id", "Values": [world.public_subnet_id]}]
     (table,) = ec2.describe_route_tables(Filters=public)["RouteTables"]
     ec2.delete_route(RouteTableId=table["RouteTableId"], DestinationCidrBlock="0.0.0.0/0")
+    # ... and its route table gets the S3 gateway endpoint (a private subnet reaches S3 only through it).
+    ec2.modify_vpc_endpoint(VpcEndpointId=world.endpoint_ids["s3"], AddRouteTableIds=[table["RouteTableId"]])
     fixed = harness.runner.wait(hand_on(harness, "analysis", Trigger.CREATE).execution_arn)
     assert fixed.status == "SUCCEEDED", (fixed.error, fixed.cause)
     after = harness.sagemaker.describe_notebook_instance(NotebookInstanceName="analysis")
     assert after["SubnetId"] == world.public_subnet_id and after["DirectInternetAccess"] == "Disabled"
-    assert kinds(harness)[-1] == "remediated" and released(harness)
+    # The fixed run was not announced (the last word was "blocked"): its closing alert says remediated.
+    assert kinds(harness) == ["remediation-started", "blocked", "remediated"] and released(harness)
+
+
+def test_an_announced_execution_blocked_again_still_sends_its_closing_alert(harness, monkeypatch):
+    """A person's (or a trigger's) announced re-check that ends blocked-again owes the alert it announced."""
+    # The VPC lacks an endpoint the settings require (the network of this module's account is shared).
+    monkeypatch.setenv("NG_REQUIRED_ENDPOINTS", "sagemaker.api,sagemaker.runtime,sts,logs,s3,ecr.api")
+    harness.create_notebook("analysis", "InService")
+    first = harness.run(trigger="create", announced=True)
+    assert first.error == "PreflightFailed"
+    second = harness.run(trigger="manual", announced=True)
+    assert second.error == "PreflightFailed"
+    assert kinds(harness) == ["blocked", "blocked"]
+    assert [r["outcome"] for r in harness.audit() if r["outcome"].startswith("blocked")] == ["blocked", "blocked"]
 
 
 def test_quarantined_then_restarted_is_acted_on_again_within_the_attempt_bound(harness, monkeypatch):

@@ -71,8 +71,23 @@ def root_access_notebook(harness, name: str) -> None:
     )
 
 
+def capacity_notebook(harness, name: str) -> None:
+    """Out of any VPC, with a KMS key, to be recreated in two zones: Discard's needs (a capacity retry)."""
+    harness.create_notebook(name, "InService", KmsKeyId=key(harness))
+
+
 SCENARIOS = {"Stop": recreate_notebook, "Delete": recreate_notebook, "Create": recreate_notebook,
-             "Update": root_access_notebook, "Start": root_access_notebook}
+             "Discard": capacity_notebook, "Update": root_access_notebook, "Start": root_access_notebook}
+# The private repository is on a Git server outside AWS: the target needs a way out (the NAT'd subnet). Discard is
+# simulated only when a second subnet may be tried (two isolated subnets in two zones).
+TARGETS = {
+    "Stop": lambda world: world.nat_subnet_id,
+    "Delete": lambda world: world.nat_subnet_id,
+    "Create": lambda world: world.nat_subnet_id,
+    "Discard": lambda world: f"{world.private_subnet_id},{world.private_subnet_b_id}",
+    "Update": lambda world: world.private_subnet_id,
+    "Start": lambda world: world.private_subnet_id,
+}
 # What AWS documents each acting step needs for these scenarios (SageMaker API permissions reference): removing
 # any of these must block the workflow in the Preflight.
 MUST_BLOCK = {
@@ -82,6 +97,10 @@ MUST_BLOCK = {
         "sagemaker:CreateNotebookInstance", "iam:PassRole", "sagemaker:AddTags", "ec2:CreateNetworkInterface",
         "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs", "kms:DescribeKey",
         "kms:CreateGrant", "secretsmanager:GetSecretValue", "s3:GetObject",
+    },
+    "Discard": {
+        "sagemaker:DescribeNotebookInstance", "sagemaker:ListTags", "sagemaker:DeleteNotebookInstance",
+        "ec2:DeleteNetworkInterface", "kms:DescribeKey", "dynamodb:GetItem", "dynamodb:PutItem",
     },
     "Update": {"sagemaker:UpdateNotebookInstance", "iam:PassRole"},
     "Start": {
@@ -104,9 +123,13 @@ def removals():
 
 
 @pytest.mark.parametrize(("step", "action"), list(removals()))
-def test_a_role_missing_a_permission_blocks_in_the_preflight_never_after_the_delete(shared_harness, step, action):
+def test_a_role_missing_a_permission_blocks_in_the_preflight_never_after_the_delete(
+    shared_harness, monkeypatch, step, action
+):
     harness = shared_harness
     name = f"rm-{step}-{action.replace(':', '-').replace('*', '')}".lower()[:60]
+    monkeypatch.setenv("NG_TARGET_SUBNET_IDS", TARGETS[step](harness.world))
+    harness.redeploy_roles()
     SCENARIOS[step](harness, name)
     original = role_document(step)
     deploy_role(step_role_name(step), without(original, action))

@@ -20,6 +20,10 @@ def server_client():
             # A session created after Faults is installed (Faults hooks sessions at creation).
             session = boto3.session.Session()
             client = session.client("sagemaker", region_name="us-east-1", endpoint_url=f"http://{host}:{port}")
+            # The fake refuses a notebook whose execution role does not exist, as SageMaker does.
+            session.client("iam", region_name="us-east-1", endpoint_url=f"http://{host}:{port}").create_role(
+                RoleName="r", AssumeRolePolicyDocument="{}"
+            )
             yield client, fake, faults
     finally:
         server.stop()

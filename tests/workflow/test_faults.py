@@ -31,6 +31,7 @@ RECREATE_CALLS = {
     "ec2:DescribeVpcAttribute",
     "iam:GetRole",
     "kms:DescribeKey",
+    "kms:GetKeyPolicy",
     "iam:SimulatePrincipalPolicy",
     "sns:Publish",
     # The notebook's Security Hub findings (none here, so no update); test_security_hub injects faults there.
@@ -52,6 +53,8 @@ ROOT_ACCESS_CALLS = {
     "sns:Publish",
     "securityhub:GetFindings",
 }
+# A replacement that fails for lack of capacity in its zone, deleted and created again in the next subnet.
+CAPACITY_RETRY_CALLS = RECREATE_CALLS | {"sagemaker:DeleteNotebookInstance"}
 TRANSIENT_ONCE = "throttling-once"
 
 

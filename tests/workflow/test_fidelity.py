@@ -10,7 +10,10 @@ CHANGED_BY_DESIGN = {"SubnetId", "SecurityGroups", "DirectInternetAccess", "Root
 CHANGED_BY_LIFE = {"CreationTime", "LastModifiedTime", "NotebookInstanceStatus", "Url", "ResponseMetadata"}
 
 
-def test_every_optional_field_survives(harness):
+def test_every_optional_field_survives(harness, monkeypatch):
+    # Its repositories are on GitHub and it is dualstack: the target must have a way out and IPv6 (the NAT'd one).
+    monkeypatch.setenv("NG_TARGET_SUBNET_IDS", harness.world.nat_subnet_id)
+    harness.redeploy_roles()
     sm = harness.sagemaker
     sm.create_notebook_instance_lifecycle_config(
         NotebookInstanceLifecycleConfigName="sync-data",
@@ -45,7 +48,7 @@ def test_every_optional_field_survives(harness):
     after = sm.describe_notebook_instance(NotebookInstanceName="analysis")
     ignored = CHANGED_BY_DESIGN | CHANGED_BY_LIFE
     assert {k: v for k, v in after.items() if k not in ignored} == {k: v for k, v in before.items() if k not in ignored}
-    assert after["SubnetId"] == harness.world.private_subnet_id
+    assert after["SubnetId"] == harness.world.nat_subnet_id and after["IpAddressType"] == "dualstack"
     assert after["SecurityGroups"] == [harness.world.security_group_id]
     assert (after["DirectInternetAccess"], after["RootAccess"]) == ("Disabled", "Disabled")
     assert after["CreationTime"] != before["CreationTime"]

@@ -39,6 +39,17 @@ def test_every_call_of_a_step_is_declared_and_allowed(harness, monkeypatch):
     approvals.send(harness.pending_approval(execution), record, REGION)
     assert harness.runner.wait(execution).status == "SUCCEEDED"
 
+    # No capacity in the first target subnet's zone: the failed replacement is discarded, the next zone used.
+    monkeypatch.setenv("NG_APPROVAL", "never")
+    get_settings.cache_clear()
+    world = harness.world
+    monkeypatch.setenv("NG_TARGET_SUBNET_IDS", f"{world.private_subnet_id},{world.private_subnet_b_id}")
+    harness.redeploy_roles()
+    harness.fake.capacity_shortage(f"{world.region}a")
+    full_notebook(harness, "crowded")
+    crowded = harness.run("crowded")
+    assert crowded.status == "SUCCEEDED", (harness.alerts()[-1]["details"], crowded.states_entered)
+
     declared = {s.key: set(s.calls) for s in STEPS}
     assert set(calls_by_step) == declared.keys()
     for step, calls in calls_by_step.items():

@@ -1,4 +1,4 @@
-"""Describe the target network: subnet, route tables, security groups, VPC endpoints."""
+"""Describe the target network: subnets, route tables, security groups, VPC endpoints, NAT gateways."""
 
 from __future__ import annotations
 
@@ -21,6 +21,19 @@ def describe_subnet(subnet_id: str, region: str | None = None) -> dict | None:
 def _all(operation: str, key: str, region: str | None, **kwargs) -> list[dict]:
     paginator = client("ec2", region).get_paginator(operation)
     return [item for page in paginator.paginate(**kwargs) for item in page.get(key, [])]
+
+
+def subnets(subnet_ids: tuple[str, ...], region: str | None = None) -> list[dict]:
+    """The subnets that exist among ``subnet_ids`` (a filter, so a missing one is absent rather than an error for
+    the whole call), with their zone, CIDR, IPv6 blocks and free addresses."""
+    if not subnet_ids:
+        return []
+    return _all("describe_subnets", "Subnets", region, Filters=[{"Name": "subnet-id", "Values": list(subnet_ids)}])
+
+
+def nat_gateways_of_vpc(vpc_id: str, region: str | None = None) -> list[dict]:
+    """The VPC's NAT gateways with their state and connectivity type (public or private)."""
+    return _all("describe_nat_gateways", "NatGateways", region, Filter=[{"Name": "vpc-id", "Values": [vpc_id]}])
 
 
 def route_tables_of_vpc(vpc_id: str, region: str | None = None) -> list[dict]:

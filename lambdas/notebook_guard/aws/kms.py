@@ -22,3 +22,8 @@ def key_state(key_id: str, region: str | None = None) -> str | None:
     """The key's state (``Enabled``, ``Disabled``, ``PendingDeletion``...), or None when it does not exist."""
     metadata = key_metadata(key_id, region)
     return metadata.get("KeyState") if metadata else None
+
+
+def key_policy(key_arn: str, region: str | None = None) -> str:
+    """The key's policy document (JSON text); the key is named by its ARN (GetKeyPolicy works in its own account)."""
+    return client("kms", region).get_key_policy(KeyId=key_arn, PolicyName="default")["Policy"]

@@ -49,6 +49,40 @@ class Target:
     security_group_ids: tuple[str, ...]
     root_access: str = "Disabled"  # "Disabled" | "Enabled"
     direct_internet_access: str = "Disabled"
+    # Whether the subnet has an IPv6 CIDR block (None: unknown, e.g. it could not be read: keep what it was).
+    subnet_ipv6: bool | None = None
+    ip_address_type_fallback: str = "none"  # "none": a dualstack notebook needs IPv6; "ipv4": recreate it as ipv4
+
+
+@dataclass(frozen=True)
+class AddressChoice:
+    """The IpAddressType a notebook gets in one subnet, what that drops, or why it cannot go there."""
+
+    ip_address_type: str | None
+    dropped: str | None = None
+    problem: str | None = None
+
+
+def address_type_in(
+    describe_type: str | None, subnet_id: str, subnet_ipv6: bool | None, fallback: str
+) -> AddressChoice:
+    """A ``dualstack`` notebook needs a subnet with an IPv6 CIDR block ("When you specify dualstack, the subnet must
+    support IPv6 CIDR blocks": CreateNotebookInstance's IpAddressType). In an IPv4-only subnet it is recreated as
+    ``ipv4`` only when ``ip_address_type_fallback=ipv4`` says so (listed as dropped); otherwise the subnet is unfit."""
+    if describe_type != "dualstack" or subnet_ipv6 is not False:
+        return AddressChoice(describe_type)
+    if fallback == "ipv4":
+        return AddressChoice(
+            "ipv4",
+            dropped=f"IpAddressType dualstack: target subnet {subnet_id} has no IPv6 CIDR block, so the notebook is "
+            "recreated as ipv4 (ip_address_type_fallback=ipv4)",
+        )
+    return AddressChoice(
+        describe_type,
+        problem=f"the notebook is dualstack (IPv4 and IPv6) and subnet {subnet_id} has no IPv6 CIDR block: "
+        "CreateNotebookInstance would fail after the delete (add an IPv6 CIDR block to the subnet, or set "
+        "ip_address_type_fallback=ipv4 to recreate it as ipv4)",
+    )
 
 
 @dataclass
@@ -79,6 +113,13 @@ def plan_create_request(
         dropped.append(
             f"AcceleratorTypes {describe['AcceleratorTypes']}: Elastic Inference is no longer supported by AWS"
         )
+    choice = address_type_in(
+        describe.get("IpAddressType"), target.subnet_id, target.subnet_ipv6, target.ip_address_type_fallback
+    )
+    if choice.ip_address_type and choice.ip_address_type != request.get("IpAddressType"):
+        request["IpAddressType"] = choice.ip_address_type
+    if choice.dropped:
+        dropped.append(choice.dropped)
     request["SubnetId"] = target.subnet_id
     request["SecurityGroupIds"] = list(target.security_group_ids)
     request["DirectInternetAccess"] = target.direct_internet_access
@@ -104,6 +145,15 @@ def plan_create_request(
         kept = {k: kept[k] for k in sorted(kept)[:room]}
     request["Tags"] = [{"Key": k, "Value": v} for k, v in {**kept, **ours}.items()]
     return CreatePlan(request=request, dropped=dropped)
+
+
+def request_in_subnet(request: dict, subnet_id: str, ip_address_type: str | None) -> dict:
+    """The planned request moved to another target subnet (a capacity retry in another zone), with the address type
+    the Preflight chose for that subnet (``address_type_in``)."""
+    moved = {**request, "SubnetId": subnet_id}
+    if ip_address_type:
+        moved["IpAddressType"] = ip_address_type
+    return moved
 
 
 def snapshot_key(notebook_name: str, execution_name: str, sequence: int = 1, prefix: str = "snapshots") -> str:

@@ -54,6 +54,9 @@ class Facts:
     workflow_status: str | None = None  # BatchUpdateFindings: the Workflow.Status the request sets
     product_arn: str | None = None  # BatchImportFindings: the findings' ProductArn
     target_account: str | None = None  # BatchImportFindings: the findings' AwsAccountId
+    # The service condition keys of the request itself (``request_context.request_context``): IAM evaluates the
+    # call's own action with them (sagemaker:VpcSubnets, sagemaker:RootAccess...).
+    request_context: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
 
     def arn(self, kind: str, name: str) -> str:
         return table.ARN_TEMPLATES[kind].format(
@@ -124,6 +127,9 @@ def resources(need: table.Need, facts: Facts) -> list[str]:
         return [facts.arn("hub", "default")]
     if kind == "product":
         return _one(facts.product_arn, "product")
+    if kind == "stack":
+        # The facts carry no stack name (only audit reads a stack, by the name it is given): any stack here.
+        return [facts.arn("stack", "*")]
     raise ValueError(f"unknown resource kind {kind!r}")
 
 
@@ -140,5 +146,9 @@ def checks_for(call: str, facts: Facts) -> list[Check]:
         }
         formatted = {key: value.format(**values) for key, value in need.context}
         context = {key: (value,) for key, value in formatted.items() if value}
+        if need.action == call:  # the call's own action carries the request's condition keys
+            context.update(
+                {key: value if isinstance(value, tuple) else (value,) for key, value in facts.request_context.items()}
+            )
         found += [Check(call, need.action, arn, context, need.when) for arn in resources(need, facts)]
     return found

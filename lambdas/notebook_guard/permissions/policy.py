@@ -100,6 +100,7 @@ _REASONS = {
     "bucket": "The operator names the snapshot bucket on the command line.",
     "execution": "Execution names are unique per attempt and chosen at run time; read-only DescribeExecution is "
     "scoped to the executions of the remediation state machine.",
+    "stack": "audit reads the outputs of the stack it is told (--stack-name); read-only, this account only.",
 }
 # Conditions the stack puts on an action, and the context keys AWS sends that they test.
 CONDITIONS = {
@@ -144,7 +145,7 @@ def resources_of(need: table.Need, call: str, principal: Principal, names: Names
     if kind == "*":
         return ["*"]
     if kind in ("notebook-instance", "notebook-instance-lifecycle-config", "code-repository", "key",
-                "network-interface", "secret"):
+                "network-interface", "secret", "stack"):
         return [names.arn(kind, "*")]
     if kind == "role":
         return [names.arn("role", names.passrole_role_pattern)]

@@ -21,8 +21,10 @@ PREFLIGHT_READS = (
     "ec2:DescribeSecurityGroups",
     "ec2:DescribeVpcEndpoints",
     "ec2:DescribeVpcAttribute",
+    "ec2:DescribeNatGateways",
     "iam:GetRole",
     "kms:DescribeKey",
+    "kms:GetKeyPolicy",
 )
 
 
@@ -62,10 +64,28 @@ ACTION_TARGETS = Principal(
     ("securityhub:CreateActionTarget", "securityhub:DeleteActionTarget"),
     description="Create and delete the Security Hub custom actions that approve or reject a remediation",
 )
-CLI_AUDIT = Principal("audit", (LIST, DESCRIBE, LIST_TAGS), "any", "notebook-guard audit (read-only)")
+CLI_AUDIT = Principal(
+    "audit",
+    (
+        LIST,
+        DESCRIBE,
+        LIST_TAGS,
+        "ec2:DescribeRegions",  # --all-regions
+        "cloudformation:DescribeStacks",  # the stack's own subnets, when an approved list is set
+        "sts:GetCallerIdentity",  # the account of a machine-readable report when no notebook names it
+    ),
+    "any",
+    "notebook-guard audit (read-only)",
+)
 CLI_PLAN = Principal(
     "plan",
-    (DESCRIBE, LIST_TAGS, "sagemaker:DescribeCodeRepository", *PREFLIGHT_READS),
+    (
+        DESCRIBE,
+        LIST_TAGS,
+        "sagemaker:DescribeNotebookInstanceLifecycleConfig",
+        "sagemaker:DescribeCodeRepository",
+        *PREFLIGHT_READS,
+    ),
     "any",
     "notebook-guard plan NAME (read-only)",
 )
@@ -77,7 +97,10 @@ CLI_RESTORE = Principal(
         "sagemaker:DescribeCodeRepository",
         "iam:GetRole",
         "kms:DescribeKey",
+        # Whether the subnet the snapshot planned has IPv6 (a dualstack request there would fail).
+        "ec2:DescribeSubnets",
         "sagemaker:CreateNotebookInstance",
+        "sts:GetCallerIdentity",  # the account of --output json
     ),
     "any",
     "notebook-guard restore SNAPSHOT",
@@ -99,7 +122,7 @@ CLI = (CLI_AUDIT, CLI_PLAN, CLI_RESTORE, CLI_APPROVE, CLI_REJECT)
 STACK = (ACTION_TARGETS,)
 
 # The steps whose roles the Preflight proves, before anything destructive, by simulating their policies.
-SIMULATED_STEPS = ("Stop", "Delete", "Create", "Update", "Start")
+SIMULATED_STEPS = ("Stop", "Delete", "Create", "Discard", "Update", "Start")
 
 
 def step_principals() -> tuple[Principal, ...]:

@@ -74,9 +74,17 @@ SECURITYHUB_UPDATE_ACCESS = Source(
     "AWS Security Hub User Guide: BatchUpdateFindings for customers (configuring access, ASFFSyntaxPath keys)",
     "https://docs.aws.amazon.com/securityhub/latest/userguide/finding-update-batchupdatefindings.html",
 )
+KMS_GET_KEY_POLICY = Source(
+    "AWS KMS API Reference: GetKeyPolicy",
+    "https://docs.aws.amazon.com/kms/latest/APIReference/API_GetKeyPolicy.html",
+)
 STS_GET_CALLER_IDENTITY = Source(
     "AWS STS API Reference: GetCallerIdentity",
     "https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html",
+)
+CFN_DESCRIBE_STACKS = Source(
+    "AWS CloudFormation API Reference: DescribeStacks",
+    "https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStacks.html",
 )
 IAM_SIMULATE = Source(
     "IAM API Reference: SimulatePrincipalPolicy",
@@ -138,6 +146,7 @@ ARN_TEMPLATES = {
     "step-role": "arn:{partition}:iam::{account}:role/{name}",
     "hub": "arn:{partition}:securityhub:{region}:{account}:hub/{name}",
     "product": "arn:{partition}:securityhub:{region}:{account}:product/{name}",
+    "stack": "arn:{partition}:cloudformation:{region}:{account}:stack/{name}/*",
     "*": "*",
 }
 
@@ -307,6 +316,8 @@ APIS: tuple[Api, ...] = (
             "DescribeSecurityGroups",
             "DescribeVpcEndpoints",
             "DescribeVpcAttribute",
+            "DescribeNatGateways",
+            "DescribeRegions",  # audit --all-regions: the regions enabled for the account
         )
     ),
     Api("iam:GetRole", (Need("iam:GetRole", "role"),), SAR_IAM),
@@ -359,10 +370,23 @@ APIS: tuple[Api, ...] = (
         for operation in ("SendTaskSuccess", "SendTaskFailure")
     ),
     Api(
+        "kms:GetKeyPolicy",
+        (Need("kms:GetKeyPolicy", "key"),),
+        KMS_GET_KEY_POLICY,
+        "Works only in the key's own account (cross-account use: no); the key policy must let the caller read it.",
+    ),
+    Api(
+        "cloudformation:DescribeStacks",
+        (Need("cloudformation:DescribeStacks", "stack"),),
+        CFN_DESCRIBE_STACKS,
+        "audit reads the deployed stack's TargetSubnetIds output. The page's own example policy scopes "
+        "cloudformation:DescribeStacks to stack ARNs (arn:aws:cloudformation:*:*:stack/*/*).",
+    ),
+    Api(
         "sts:GetCallerIdentity",
         (),
         STS_GET_CALLER_IDENTITY,
-        "No permissions are required to perform this operation (the API Reference).",
+        "No permissions are required to perform this operation (even an explicit deny does not stop it).",
     ),
 )
 

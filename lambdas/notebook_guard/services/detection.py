@@ -109,7 +109,9 @@ def hand_on(
         return Result(nb.name, Outcome.ALREADY_NOTIFIED, evaluation, details=details)
 
     requested, action = action, Action(decision.action)
-    announce = bool(settings.alert_topic_arn) and action is not Action.NOTIFY
+    # A re-check of a notebook blocked within the re-alert interval is not announced: it most likely ends
+    # blocked-again, whose alert stands (and an announced execution owes a closing alert whatever its end).
+    announce = bool(settings.alert_topic_arn) and action is not Action.NOTIFY and not decision.blocked_recently
     payload = {
         "notebook_name": nb.name,
         "notebook_arn": nb.arn,

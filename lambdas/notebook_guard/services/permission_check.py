@@ -15,10 +15,11 @@ from dataclasses import replace
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from notebook_guard.aws import iam, sagemaker
+from notebook_guard.aws import iam
 from notebook_guard.aws.errors import error_code, error_message, is_transient
 from notebook_guard.domain import workflow
 from notebook_guard.permissions.checks import Check, Facts, checks_for
+from notebook_guard.services.preflight import PreflightReads, is_repository_url
 from notebook_guard.settings import Settings
 from notebook_guard.workflow_steps import STEPS
 
@@ -38,28 +39,21 @@ def steps_that_act(action: str | None, path: str | None, was_running: bool) -> l
     return []
 
 
-def is_repository_url(value: str) -> bool:
-    return "://" in value or value.startswith("git@")
-
-
 def _repositories(source: dict, default: str, additional: str) -> list[str]:
     return [r for r in [source.get(default), *(source.get(additional) or [])] if r]
 
 
-def repository_secrets(names: list[str], region: str) -> tuple[tuple[str, ...], list[str]]:
-    """The Secrets Manager secrets of the named SageMaker code repositories, and the problems finding them."""
-    secrets, problems = [], []
+def repository_secrets(names: list[str], reads) -> tuple[str, ...]:
+    """The Secrets Manager secrets of the named SageMaker code repositories (a Git URL has none SageMaker knows
+    of; a missing repository is the path check's problem)."""
+    secrets = []
     for name in names:
         if is_repository_url(name):
-            continue  # a Git URL: public, or credentials SageMaker cannot know of
-        repository = sagemaker.describe_code_repository(name, region)
-        if repository is None:
-            problems.append(f"code repository {name} does not exist: SageMaker would refuse the recreated notebook")
             continue
-        secret = (repository.get("GitConfig") or {}).get("SecretArn")
+        secret = ((reads.code_repository(name) or {}).get("GitConfig") or {}).get("SecretArn")
         if secret:
             secrets.append(secret)
-    return tuple(secrets), problems
+    return tuple(secrets)
 
 
 def facts_for(
@@ -67,6 +61,8 @@ def facts_for(
 ) -> Facts:
     if call == "sagemaker:CreateNotebookInstance":
         return planned
+    if step == "Discard" and call.startswith("sagemaker:"):  # it deletes the replacement, in the target subnet
+        return replace(planned, network_interface_id=None)
     if call.startswith("sagemaker:"):
         return original
     if call == "s3:GetObject":  # the verified snapshot, by its version
@@ -140,14 +136,23 @@ def simulate(step: str, role_arn: str, checks: list[Check], region: str) -> list
 
 
 def permission_problems(
-    document: dict, snapshot_document: dict | None, settings: Settings, key_arn: str | None = None
+    document: dict,
+    snapshot_document: dict | None,
+    settings: Settings,
+    key_arn: str | None = None,
+    reads: PreflightReads | None = None,
+    subnets: list[dict] | None = None,
 ) -> list[str]:
     """Why the steps that will act may not (empty: IAM allows every check). ``key_arn``: the notebook's KMS key
-    as KMS names it (a KmsKeyId may be an id or an alias)."""
+    as KMS names it (a KmsKeyId may be an id or an alias). ``subnets``: the target subnets that passed the path
+    checks, in the order Create tries them: Create is simulated in the first, and its network interface in each."""
+    reads = reads or PreflightReads(settings.region)
     evaluation = document.get("evaluation") or {}
     steps = steps_that_act(document.get("action"), evaluation.get("path"), bool(evaluation.get("was_running")))
     if not steps:
         return []
+    if "Create" in steps and len(subnets or []) > 1:
+        steps.append("Discard")  # a capacity failure in one zone: it deletes the replacement before the next try
     roles = settings.step_roles
     missing = [s for s in steps if s not in roles]
     if missing:
@@ -162,9 +167,11 @@ def permission_problems(
     base = Facts(partition, settings.region, account)
     describe = snapshot_document.get("describe") or {}
     request = snapshot_document.get("create_request") or {}
-    original_secrets, problems = repository_secrets(
-        _repositories(describe, "DefaultCodeRepository", "AdditionalCodeRepositories"), settings.region
+    problems: list[str] = []
+    original_secrets = repository_secrets(
+        _repositories(describe, "DefaultCodeRepository", "AdditionalCodeRepositories"), reads
     )
+    candidates = [s["subnet_id"] for s in subnets or []]
     original = Facts(
         partition,
         settings.region,
@@ -184,13 +191,20 @@ def permission_problems(
         notebook=request.get("NotebookInstanceName"),
         role_arn=request.get("RoleArn"),
         kms_key_arn=original.kms_key_arn if request.get("KmsKeyId") else None,
-        subnet_id=request.get("SubnetId"),
+        subnet_id=candidates[0] if candidates else request.get("SubnetId"),
         security_group_ids=tuple(request.get("SecurityGroupIds") or ()),
         tags=bool(request.get("Tags")),
         secret_arns=original_secrets,
     )
     snapshot = document.get("snapshot") or {}
     checks = planned_checks(steps, base, original, planned, snapshot, settings)
+    if "Create" in checks:  # a capacity retry creates the notebook's network interface in the next subnets too
+        checks["Create"] += [
+            check
+            for subnet_id in candidates[1:]
+            for check in checks_for("sagemaker:CreateNotebookInstance", replace(planned, subnet_id=subnet_id))
+            if check.resource.endswith(f":subnet/{subnet_id}")
+        ]
     for step in steps:
         problems += simulate(step, roles[step], checks[step], settings.region)
     return problems

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from notebook_guard.aws import s3, sagemaker
+from notebook_guard.aws import ec2, s3, sagemaker
+from notebook_guard.domain import network
 from notebook_guard.domain.errors import SnapshotMismatch, SnapshotMissing
 from notebook_guard.domain.naming import execution_name_of
 from notebook_guard.domain.recreate import (
@@ -27,12 +28,24 @@ from notebook_guard.services import audit
 from notebook_guard.settings import Settings
 
 
-def target_of(settings: Settings) -> Target:
+def target_of(settings: Settings, subnet_ipv6: bool | None = None) -> Target:
     return Target(
         subnet_id=settings.target_subnet_ids[0] if settings.target_subnet_ids else "",
         security_group_ids=settings.target_security_group_ids,
         root_access=settings.target_root_access,
+        subnet_ipv6=subnet_ipv6,
+        ip_address_type_fallback=settings.ip_address_type_fallback,
     )
+
+
+def planned_target(settings: Settings, describe: dict) -> Target:
+    """The target of the planned request; for a dualstack notebook, read whether the subnet has IPv6 (the plan
+    decides its address type there: ``recreate.address_type_in``)."""
+    subnet_ipv6 = None
+    if describe.get("IpAddressType") == "dualstack" and settings.target_subnet_ids:
+        found = ec2.subnets(settings.target_subnet_ids[:1], settings.region)
+        subnet_ipv6 = network.has_ipv6(found[0]) if found else None
+    return target_of(settings, subnet_ipv6)
 
 
 def creation_time_of(describe: dict) -> str | None:
@@ -54,7 +67,7 @@ def take(
     execution = execution_name_of(document.get("execution_id")) or f"manual-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
     key = snapshot_key(name, execution, sequence, settings.snapshot_prefix)
     uri = s3.s3_uri(settings.snapshot_bucket, key)
-    plan = plan_create_request(describe, tags, target_of(settings), taken_at, uri, execution)
+    plan = plan_create_request(describe, tags, planned_target(settings, describe), taken_at, uri, execution)
     snapshot = build_snapshot(describe, tags, lifecycle, plan, taken_at, document.get("execution_id"))
     snapshot["sequence"] = sequence
     body = encode_snapshot(snapshot)

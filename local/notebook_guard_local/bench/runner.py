@@ -93,15 +93,19 @@ def measure_sweep(account: RemoteAccount, latency_ms: float) -> Measurement:
     from notebook_guard.settings import Settings
 
     os.environ.update(offline_environment({}, account.url))
+    level = logger.log_level
     logger.setLevel("WARNING")
     clients.reset()
     settings = Settings(region=account.region)
     account.reset_counts()
-    started = time.perf_counter()
-    summary = run_sweep(settings)
-    seconds = time.perf_counter() - started
-    metrics.clear_metrics()
-    clients.reset()
+    try:
+        started = time.perf_counter()
+        summary = run_sweep(settings)
+        seconds = time.perf_counter() - started
+    finally:  # the process goes on (the bench's other rows, or a test): leave the logger as it was
+        logger.setLevel(level)
+        metrics.clear_metrics()
+        clients.reset()
     counts = summary["counts"]
     return Measurement(
         "sweep", len(account.notebooks), latency_ms, seconds, account.counts(), minimum_calls(account.notebooks),

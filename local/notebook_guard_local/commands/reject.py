@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 
 from notebook_guard_local.approvals import add_decision_arguments, run_decision
-from notebook_guard_local.commands.common import AWS_ENVIRONMENT_HELP, add_region_option
+from notebook_guard_local.commands.common import AWS_ENVIRONMENT_HELP
 
 NAME = "reject"
+OUTPUTS = ("table", "json")
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -18,7 +19,6 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         epilog=AWS_ENVIRONMENT_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_region_option(parser, top_level=False)
     add_decision_arguments(parser)
     parser.set_defaults(run=lambda args: run_decision(args, approved=False))
     return parser

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -38,6 +39,7 @@ FLAGGED = "flagged only"
 QUARANTINED = "quarantined"
 COMPLIANT = "left alone: compliant"
 EXEMPT = "left alone: exempt"
+BLOCKED = "blocked"
 _ALERT_OUTCOMES = {
     "remediated": REMEDIATED,
     "root-access-fixed": ROOT_ACCESS_FIXED,
@@ -62,6 +64,9 @@ class Actor:
     initial_status: str = "InService"  # an existing notebook's state when the story starts
     note: str = ""  # one line of narration
     restarted: bool = False  # an existing notebook its owner stops and starts again during the story
+    scripts: dict[str, str] | None = None  # its lifecycle configuration's scripts, {"OnStart": "..."}, if the story
+    needs_internet: bool = False  # it fetches from the internet (lifecycle scripts, repositories): see expected_outcome
+    principal: str | None = None  # the role that creates it, its call checked by the enforcement (None: unchecked)
     finding: str | None = None  # a Security Hub control finding (e.g. "SageMaker.2") reports it during the story
 
     @property
@@ -110,11 +115,16 @@ class Trigger:
 class Player:
     """Drive actors through the simulated account; ``on_trigger`` is called as each trigger completes."""
 
-    def __init__(self, simulation: Simulation, on_trigger: Callable[[Trigger], None] | None = None) -> None:
+    def __init__(
+        self,
+        simulation: Simulation,
+        on_trigger: Callable[[Trigger], None] | None = None,
+        seen_executions: set[str] | None = None,  # shared with another player of the same account
+    ) -> None:
         self.sim = simulation
         self.records: dict[str, NotebookRecord] = {}
         self.triggers: list[Trigger] = []
-        self._seen_executions: set[str] = set()
+        self._seen_executions: set[str] = seen_executions if seen_executions is not None else set()
         self._marks_used = 0
         self._on_trigger = on_trigger or (lambda trigger: None)
 
@@ -136,12 +146,13 @@ class Player:
     def create(self, actor: Actor) -> NotebookRecord:
         """Create the notebook (after what its request refers to); record its before-state."""
         record = self.records.setdefault(actor.name, NotebookRecord(actor))
-        request = self.sim.ensure_references(actor.request)
+        request = self.sim.ensure_references(actor.request, actor.scripts)
         # The account cannot hold reserved aws: tags from a user's call; AWS adds them for CloudFormation.
         user_tags = [t for t in request.get("Tags", []) if not t["Key"].lower().startswith("aws:")]
         reserved = [t for t in request.get("Tags", []) if t["Key"].lower().startswith("aws:")]
         request_sent = {**request, "Tags": user_tags} if "Tags" in request else request
-        self.sim.client("sagemaker").create_notebook_instance(**request_sent)
+        with acting_as(actor.principal) if actor.principal else nullcontext():
+            self.sim.client("sagemaker").create_notebook_instance(**request_sent)
         if reserved:
             self._add_reserved_tags(actor.name, reserved)
         actor.request = request
@@ -265,7 +276,7 @@ class Player:
 
     # Judging -----------------------------------------------------------------------------------------------
     def conclude(self) -> list[NotebookRecord]:
-        target_subnet = self.sim.world.private_subnet_id
+        target_subnet = self.sim.target_subnet_id
         for record in self.records.values():
             record.after = self.describe(record.name)
             record.tags_after = self.tags(record.after["NotebookInstanceArn"]) if record.after else {}
@@ -327,7 +338,7 @@ def after_state_problems(record: NotebookRecord, target_subnet: str) -> list[str
             problems.append(f"it is {after.get('NotebookInstanceStatus')}, not Stopped")
         if after.get("CreationTime") != before.get("CreationTime"):
             problems.append("it was recreated, though quarantine only stops it")
-    elif outcome in (FLAGGED, COMPLIANT, EXEMPT):
+    elif outcome in (FLAGGED, COMPLIANT, EXEMPT, BLOCKED):
         # A notebook still being created when the story met it may finish creating: that is not a change.
         settling = (
             before.get("NotebookInstanceStatus") == "Pending" and after.get("NotebookInstanceStatus") == "InService"
@@ -346,9 +357,16 @@ def configuration(describe: dict) -> dict:
 
 
 def expected_outcome(
-    request: dict, event_action: Action, sweep_action: Action, today: date, arrival: str = "created"
+    request: dict,
+    event_action: Action,
+    sweep_action: Action,
+    today: date,
+    arrival: str = "created",
+    needs_internet_offline: bool = False,
 ) -> str:
-    """What the configured actions should do to a notebook created with ``request`` (for scenario files)."""
+    """What the configured actions should do to a notebook created with ``request`` (for scenario files).
+    ``needs_internet_offline``: it fetches from the internet and the target has no way out (the preflight blocks a
+    recreate, with the default internet_dependency=block)."""
     describe = {
         "NotebookInstanceName": request["NotebookInstanceName"],
         "NotebookInstanceArn": f"arn:aws:sagemaker:{get_settings().region}:{ACCOUNT}:notebook-instance/x",
@@ -370,7 +388,9 @@ def expected_outcome(
         return FLAGGED
     if action is Action.QUARANTINE:
         return QUARANTINED
-    return REMEDIATED if evaluation.remedy.value == "recreate" else ROOT_ACCESS_FIXED
+    if evaluation.remedy.value != "recreate":
+        return ROOT_ACCESS_FIXED
+    return BLOCKED if needs_internet_offline else REMEDIATED
 
 
 def _execution_notebook(execution: Execution) -> str | None:

@@ -23,6 +23,7 @@ import os
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from unittest import mock
 
 from moto.core.config import default_user_config
@@ -44,6 +45,8 @@ from notebook_guard_local.world import World, build_world
 
 ACCOUNT = "123456789012"  # moto's default account
 DUMMY_KEY = "notebook-guard-demo"
+# The scripts of a lifecycle configuration a scenario names and the account lacks: nothing that needs the internet.
+SIMULATED_SCRIPT = base64.b64encode(b"#!/bin/bash\necho 'simulated lifecycle script'\n").decode()
 # How long each transitional state lasts on the virtual clock ("a few minutes" to create, per aws-facts.md).
 DEMO_TIMELINE = {"Pending": 240.0, "Stopping": 75.0, "Deleting": 50.0, "Updating": 40.0}
 # The stack's settings for Security Hub and approvals in the story (see the module's docstring).
@@ -99,6 +102,7 @@ class Simulation:
     marks: list[StepMark] = field(default_factory=list)
     enforcement: Enforcement | None = None
     hub: FakeSecurityHub | None = None
+    network: str = "isolated"  # the target: "isolated" (the stack's default, no internet) or "nat" (a NAT'd subnet)
 
     @property
     def backend(self):
@@ -143,11 +147,42 @@ class Simulation:
             NG_APPROVE_ACTION_ARN=approve,
             NG_REJECT_ACTION_ARN=reject,
         )
+        if self.network == "nat":
+            environment["NG_TARGET_SUBNET_IDS"] = self.world.nat_subnet_id
         self.runner = WorkflowRunner(environment, self.region)
         self.runner.deploy()
         self.runner.environment["NG_STATE_MACHINE_ARN"] = self.runner.state_machine_arn
         self.runner.apply_environment()
         deploy_detection_roles(self.runner.environment, self.region, state_machine_arn=self.runner.state_machine_arn)
+
+    @property
+    def target_subnet_id(self) -> str:
+        return self.world.nat_subnet_id if self.network == "nat" else self.world.private_subnet_id
+
+    def needs_internet(self, request: dict) -> bool:
+        """Whether the notebook ``request`` describes fetches from the internet, as the account will hold it (its
+        lifecycle configuration's scripts, its repositories' URLs), by the Preflight's own analysis."""
+        from notebook_guard.domain import internet
+
+        sagemaker = self.client("sagemaker")
+        lifecycle_name, lifecycle = request.get("LifecycleConfigName"), None
+        if lifecycle_name:
+            try:
+                lifecycle = sagemaker.describe_notebook_instance_lifecycle_config(
+                    NotebookInstanceLifecycleConfigName=lifecycle_name
+                )
+            except sagemaker.exceptions.ClientError:
+                lifecycle = {"OnStart": [{"Content": SIMULATED_SCRIPT}]}
+        names = [request.get("DefaultCodeRepository"), *(request.get("AdditionalCodeRepositories") or [])]
+        repositories = [(name, self.repository_url(name)) for name in names if name]
+        return internet.analyse(lifecycle_name, lifecycle, repositories).needed
+
+    def repository_url(self, name: str) -> str:
+        """A Git URL as given, or the URL of the SageMaker code repository of that name (made up if it is new)."""
+        if "://" in name or name.startswith("git@"):
+            return name
+        existing = self.fake.code_repositories.get(name)
+        return ((existing or {}).get("GitConfig") or {}).get("RepositoryUrl") or f"https://git.example.com/{name}.git"
 
     def set_actions(self, event_action: str, sweep_action: str, finding_action: str = DEMO_FINDING_ACTION) -> None:
         self.runner.environment.update(
@@ -189,9 +224,28 @@ class Simulation:
                 )
                 sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
 
+    def save_snapshots(self, directory: Path) -> list[Path]:
+        """Copy every snapshot in the bucket to ``directory`` (same keys), each with a ``.sha256`` beside it
+        holding the checksum the workflow wrote it with, so ``restore`` can verify a local copy."""
+        s3 = self.client("s3")
+        saved = []
+        prefix = get_settings().snapshot_prefix.rstrip("/") + "/"
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=self.world.bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                response = s3.get_object(Bucket=self.world.bucket, Key=item["Key"])
+                target = directory / item["Key"]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(response["Body"].read())
+                sha256 = (response.get("Metadata") or {}).get("sha256")
+                if sha256:
+                    target.with_name(target.name + ".sha256").write_text(f"{sha256}  {target.name}\n")
+                saved.append(target)
+        return sorted(saved)
+
     # What a CreateNotebookInstance request refers to ----------------------------------------------------------
-    def ensure_references(self, request: dict) -> dict:
+    def ensure_references(self, request: dict, scripts: dict[str, str] | None = None) -> dict:
         """Create what ``request`` refers to and the account lacks (role, KMS key, lifecycle config, repos).
+        ``scripts``: the lifecycle configuration's scripts ({"OnStart": text}), when the story gives them.
 
         Returns the request unchanged (a copy): everything is created under the names the request uses.
         """
@@ -224,23 +278,26 @@ class Simulation:
         if key_id:
             self._ensure_kms_key(key_id)
         lifecycle = request.get("LifecycleConfigName")
+        if lifecycle and scripts:
+            self.client("sagemaker").create_notebook_instance_lifecycle_config(
+                NotebookInstanceLifecycleConfigName=lifecycle,
+                **{hook: [{"Content": base64.b64encode(text.encode()).decode()}] for hook, text in scripts.items()},
+            )
         if lifecycle:
             sagemaker = self.client("sagemaker")
             try:
                 sagemaker.describe_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName=lifecycle)
             except sagemaker.exceptions.ClientError:
-                script = base64.b64encode(b"#!/bin/bash\necho 'simulated lifecycle script'\n").decode()
                 sagemaker.create_notebook_instance_lifecycle_config(
                     NotebookInstanceLifecycleConfigName=lifecycle,
-                    OnCreate=[{"Content": script}],
-                    OnStart=[{"Content": script}],
+                    OnCreate=[{"Content": SIMULATED_SCRIPT}],
+                    OnStart=[{"Content": SIMULATED_SCRIPT}],
                 )
         # Code repositories named (not given as URLs) must exist, as in AWS: public ones, without a secret.
         for repository in [request.get("DefaultCodeRepository"), *(request.get("AdditionalCodeRepositories") or [])]:
             if repository and "://" not in repository and repository not in self.fake.code_repositories:
                 self.client("sagemaker").create_code_repository(
-                    CodeRepositoryName=repository,
-                    GitConfig={"RepositoryUrl": f"https://git.example.com/{repository}.git"},
+                    CodeRepositoryName=repository, GitConfig={"RepositoryUrl": self.repository_url(repository)}
                 )
         return request
 
@@ -312,11 +369,16 @@ def isolated_environment(endpoint: str, region: str) -> Iterator[None]:
 
 
 @contextmanager
-def simulated_account(region: str = "us-east-1", timeline: dict[str, float] | None = None) -> Iterator[Simulation]:
-    """Start the embedded account, provision the stack's resources and deploy the workflow; stop it all after."""
+def simulated_account(
+    region: str = "us-east-1", timeline: dict[str, float] | None = None, network: str = "isolated"
+) -> Iterator[Simulation]:
+    """Start the embedded account, provision the stack's resources and deploy the workflow; stop it all after.
+    ``network``: recreate notebooks in the isolated private subnet (the stack's default) or in the NAT'd one."""
     import logging
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    # moto logs every failed execution (a blocked one is expected in the story); the demo reports them itself.
+    logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
     clock = VirtualClock()
     fake = FakeNotebooks(Timeline(seconds=dict(timeline or DEMO_TIMELINE)), clock)
     with ExitStack() as stack:
@@ -327,7 +389,7 @@ def simulated_account(region: str = "us-east-1", timeline: dict[str, float] | No
         endpoint = f"http://{host}:{port}"
         stack.enter_context(isolated_environment(endpoint, region))
         stack.enter_context(zero_time(clock))
-        simulation = Simulation(endpoint=endpoint, region=region, clock=clock, fake=fake)
+        simulation = Simulation(endpoint=endpoint, region=region, clock=clock, fake=fake, network=network)
         stack.enter_context(_real_instance_types())
         stack.enter_context(_quiet_handlers())
         stack.enter_context(fake)

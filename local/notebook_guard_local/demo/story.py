@@ -4,8 +4,25 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from notebook_guard_local.demo.engine import COMPLIANT, EXEMPT, FLAGGED, REMEDIATED, ROOT_ACCESS_FIXED, Actor
+from notebook_guard_local.demo.engine import (
+    BLOCKED,
+    COMPLIANT,
+    EXEMPT,
+    FLAGGED,
+    REMEDIATED,
+    ROOT_ACCESS_FIXED,
+    Actor,
+)
 from notebook_guard_local.world import World
+
+# What AWS's lifecycle samples do: install packages as ec2-user into a conda environment, in the foreground.
+NLP_SETUP = """#!/bin/bash
+set -e
+sudo -u ec2-user -i <<'EOF'
+source /home/ec2-user/anaconda3/bin/activate pytorch_p310
+pip install transformers datasets
+EOF
+"""
 
 
 def built_in_story(world: World) -> list[Actor]:
@@ -96,5 +113,21 @@ def built_in_story(world: World) -> list[Actor]:
             },
             expected=ROOT_ACCESS_FIXED,
             note="created now in the private subnet, but with root access",
+        ),
+        Actor(
+            {
+                "NotebookInstanceName": "nlp-lab",
+                "InstanceType": "ml.g5.xlarge",
+                "RoleArn": role,
+                "LifecycleConfigName": "install-nlp-libs",
+                "DefaultCodeRepository": "https://github.com/huggingface/notebooks.git",
+                "Tags": [{"Key": "team", "Value": "nlp"}],
+            },
+            expected=BLOCKED,
+            # Recreated in the isolated subnet it would end Failed (pip past the 5-minute limit, GitHub unreachable):
+            # the preflight blocks it, and the alert says how to fix it (a NAT, a CodeCommit mirror, CodeArtifact).
+            note="created now without a subnet; installs from PyPI and clones GitHub",
+            scripts={"OnStart": NLP_SETUP},
+            needs_internet=True,
         ),
     ]

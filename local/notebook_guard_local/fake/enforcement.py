@@ -7,6 +7,10 @@ intake, the sweep and the CLI). Each call is mapped through ``notebook_guard.per
 makes (dependent actions included: CreateNotebookInstance in a subnet also needs ec2:CreateNetworkInterface on
 the subnet, its security groups and a network interface), and each check is evaluated against the role's
 policies as they are in moto's IAM backend, the same documents ``iam:SimulatePrincipalPolicy`` answers from.
+The context of a check holds what AWS would put there: the principal's ARN, account and tags
+(``aws:PrincipalTag/KEY``, from the role's tags), the requested region, the keys of the permission table, and for
+the call's own action the request's service keys (``permissions.request_context``: ``sagemaker:VpcSubnets``,
+``sagemaker:RootAccess``...), so a preventive policy conditioned on them is enforced as AWS would.
 
 How a refusal looks (AWS's message shape, ``... is not authorized to perform: ACTION on resource: ARN because no
 identity-based policy allows the ACTION action``):
@@ -39,8 +43,9 @@ from moto.core.botocore_stubber import BotocoreStubber, MockRawResponse
 
 from notebook_guard.permissions import table
 from notebook_guard.permissions.checks import Check, Facts, checks_for
+from notebook_guard.permissions.request_context import is_multivalued
 from notebook_guard_local.fake.faults import _protocol
-from notebook_guard_local.fake.iam_policy import Decision, Policy, Result, authorize
+from notebook_guard_local.fake.iam_policy import Decision, Matched, Policy, Result, authorize
 
 DEFAULT_ACCOUNT = "123456789012"  # moto's default account
 PARAMS_KEY = "notebook_guard_params"
@@ -101,6 +106,15 @@ def _role_id(backend, role_name: str) -> str | None:
     return next((rid for rid, role in backend.roles.items() if role.name == role_name), None)
 
 
+def principal_tags(role_name: str, account: str = DEFAULT_ACCOUNT) -> dict[str, str]:
+    """The role's tags, which IAM presents to policies as ``aws:PrincipalTag/KEY`` (no session tags here)."""
+    backend = iam_backend(account)
+    role_id = _role_id(backend, role_name)
+    if role_id is None:
+        return {}
+    return {tag["Key"]: tag["Value"] for tag in backend.roles[role_id].tags or []}
+
+
 def role_layers(role_name: str, account: str = DEFAULT_ACCOUNT) -> tuple[str, list[list[Policy]]] | None:
     """The role's ARN and its policy layers (identity policies; the permissions boundary when it has one)."""
     backend = iam_backend(account)
@@ -126,17 +140,29 @@ class Denial:
     check: Check
     decision: Decision
     deferred: bool = False
+    matched: list[Matched] = field(default_factory=list)  # the statements that denied (explicit deny only)
+    message: str = ""
 
 
-def denial_message(role_arn: str, session: str, check: Check, decision: Decision) -> str:
+# How AWS names the policy that denied in an access denied message ("... with an explicit deny in a TYPE
+# policy", IAM User Guide, "Troubleshoot access denied error messages").
+_EXPLICIT_DENY_IN = {
+    "permissions-boundary": "a permissions boundary",
+    "scp": "a service control policy",
+}
+
+
+def denial_message(
+    role_arn: str, session: str, check: Check, decision: Decision, matched: list[Matched] | None = None
+) -> str:
     account = role_arn.split(":")[4]
     caller = f"arn:aws:sts::{account}:assumed-role/{role_arn.rsplit('/', 1)[-1]}/{session}"
     on = "" if check.resource == "*" else f" on resource: {check.resource}"
-    why = (
-        "with an explicit deny in an identity-based policy"
-        if decision is Decision.EXPLICIT_DENY
-        else f"because no identity-based policy allows the {check.action} action"
-    )
+    if decision is Decision.EXPLICIT_DENY:
+        where = _EXPLICIT_DENY_IN.get(matched[0].policy_type if matched else "", "an identity-based policy")
+        why = f"with an explicit deny in {where}"
+    else:
+        why = f"because no identity-based policy allows the {check.action} action"
     return f"User: {caller} is not authorized to perform: {check.action}{on} {why}"
 
 
@@ -216,9 +242,10 @@ class Enforcement:
         except table.UnknownCall:
             action = f"{IAM_PREFIX.get(service, service)}:{operation}"
             checks = [Check(call, action, "*")]
+        tags = principal_tags(principal, self.account) if layers else {}
         for check in checks:
             result = (
-                authorize(layers[1], check.action, check.resource, self.context(role_arn, region, check))
+                authorize(layers[1], check.action, check.resource, self.context(role_arn, region, check, tags))
                 if layers
                 else Result(Decision.IMPLICIT_DENY)
             )
@@ -229,22 +256,28 @@ class Enforcement:
             deferred = (
                 self.fake is not None and call in DEFERRED_CALLS and check.action.startswith("ec2:")
             )
+            message = denial_message(role_arn, principal, check, result.decision, result.matched)
             with self._lock:
-                self.denials.append(Denial(principal, check, result.decision, deferred))
+                self.denials.append(Denial(principal, check, result.decision, deferred, list(result.matched), message))
             if deferred:
                 self.fake.fail_next_create(params.get("NotebookInstanceName"), vpc_failure_reason(check.action))
                 continue
             request.notebook_guard_fault = True  # moto's in-process stubber must not also execute it
-            return denied_response(request.url, service, denial_message(role_arn, principal, check, result.decision))
+            return denied_response(request.url, service, message)
         return None
 
     @staticmethod
-    def context(role_arn: str, region: str, check: Check) -> dict:
+    def context(role_arn: str, region: str, check: Check, principal_tags: dict[str, str] | None = None) -> dict:
         return {
             "aws:PrincipalArn": role_arn,
             "aws:PrincipalAccount": role_arn.split(":")[4],
             "aws:RequestedRegion": region,
-            **{key: list(values) if len(values) > 1 else values[0] for key, values in check.context.items()},
+            **{f"aws:PrincipalTag/{key}": value for key, value in (principal_tags or {}).items()},
+            # A multivalued key (sagemaker:VpcSubnets...) stays a list even with one value.
+            **{
+                key: list(values) if len(values) > 1 or is_multivalued(key) else values[0]
+                for key, values in check.context.items()
+            },
         }
 
     # What a request touches ---------------------------------------------------------------------------------

@@ -14,6 +14,10 @@ notebook actions of moto's SageMaker response class:
   of ``[\p{L}\p{Z}\p{N}_.:/=+\-@]*`` (no commas, semicolons or quotes), refused with AWS's validation text.
 - Code repositories (CreateCodeRepository / DescribeCodeRepository, which moto lacks): a name and its GitConfig
   (RepositoryUrl, Branch, SecretArn for a private repository).
+- Create refuses what AWS refuses (a missing role, lifecycle configuration or key, dualstack without IPv6) and a
+  notebook that cannot work where it is created ends ``Failed`` as in AWS (no free address, no capacity in its
+  zone, a Git repository or lifecycle script that needs the internet in a subnet without a way out): see
+  ``fake/paths.py``, which also says which texts are AWS's and which are unconfirmed.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from moto.core.common_types import TYPE_RESPONSE  # noqa: F401  (documents the r
 from moto.sagemaker import models as sagemaker_models
 from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.responses import SageMakerResponse
+
+from notebook_guard_local.fake import paths
 
 EXTRA_FIELDS = ("PlatformIdentifier", "InstanceMetadataServiceConfiguration", "IpAddressType")
 ALLOWED_FROM = {
@@ -111,6 +117,7 @@ class FakeNotebooks:
         self._stuck: dict[str, str] = {}  # name -> transitional state that never ends
         self._patches: list = []
         self.code_repositories: dict[str, dict] = {}  # name -> DescribeCodeRepository output
+        self.short_zones: set[str] = set()  # Availability Zones with no capacity for notebooks (capacity_shortage)
         self.history: list[tuple[str, str]] = []  # (name, status) every status change, for assertions
 
     # Test controls ---------------------------------------------------------------------------------------
@@ -120,6 +127,10 @@ class FakeNotebooks:
     def fail_next_start(self, name: str, reason: str) -> None:
         """The next start (or create) of ``name`` ends Failed with ``reason``."""
         self._create_failures[name] = reason
+
+    def capacity_shortage(self, zone: str) -> None:
+        """Notebooks created in a subnet of ``zone`` end Failed for lack of capacity (as SageMaker reports it)."""
+        self.short_zones.add(zone)
 
     def stick(self, name: str, state: str) -> None:
         """The next transition through ``state`` (e.g. Stopping) never ends."""
@@ -151,13 +162,14 @@ class FakeNotebooks:
         notebook.last_modified_time = sagemaker_models.utcnow()
         self.history.append((notebook.notebook_instance_name, status))
 
-    def _start(self, notebook, state: str, to: str) -> None:
+    def _start(self, notebook, state: str, to: str, extra_seconds: float = 0) -> None:
         if self._stuck.get(notebook.notebook_instance_name) == state:
             polls, due = float("inf"), None
         else:
             seconds = self.timeline.seconds.get(state)
             polls = float("inf") if seconds is not None else self.timeline.polls.get(state, 1)
-            due = self.clock.now + seconds if seconds is not None else None
+            # extra_seconds: a failure that takes time (a lifecycle script stopped at its 5-minute limit).
+            due = self.clock.now + seconds + extra_seconds if seconds is not None else None
         self._transitions[notebook.arn] = _Transition(state, to, polls, due)
         self._set(notebook, state)
 
@@ -217,6 +229,9 @@ class FakeNotebooks:
             for tag in params.get("Tags") or []:
                 if tag["Key"].lower().startswith("aws:"):
                     raise ValidationError(message="Tag keys starting with 'aws:' are reserved for system use")
+            refused = paths.refusal(backend, params)
+            if refused:
+                raise ValidationError(message=refused)
             notebook = backend.create_notebook_instance(
                 notebook_instance_name=name,
                 instance_type=params.get("InstanceType"),
@@ -241,8 +256,13 @@ class FakeNotebooks:
             self._extras[notebook.arn].setdefault("IpAddressType", "ipv4")
             if params.get("SubnetId"):  # SageMaker's network interface in the notebook's subnet
                 self._extras[notebook.arn]["NetworkInterfaceId"] = f"eni-{uuid.uuid4().hex[:17]}"
+            reason, extra_seconds = paths.later_failure(
+                backend, params, notebook.arn, self.code_repositories, self.short_zones
+            )
+            if reason and name not in self._create_failures:
+                self._create_failures[name] = reason
             to = "Failed" if name in self._create_failures else "InService"
-            self._start(notebook, "Pending", to)
+            self._start(notebook, "Pending", to, extra_seconds if reason else 0)
             return notebook.arn
 
     def stop(self, backend, name: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from notebook_guard.permissions.checks import Facts
+from notebook_guard.permissions.request_context import request_context
 
 
 def _sagemaker(facts: Facts):
@@ -122,6 +123,7 @@ def facts_of_call(call: str, params: dict, facts: Facts, fake) -> Facts:
             secret_arns=repository_secrets(
                 _repositories(params, "DefaultCodeRepository", "AdditionalCodeRepositories"), facts, fake
             ),
+            request_context=request_context(call, params),
         )
     if call == "sagemaker:ListTags":
         arn = params.get("ResourceArn") or ""
@@ -130,7 +132,7 @@ def facts_of_call(call: str, params: dict, facts: Facts, fake) -> Facts:
         found = notebook_facts(params["NotebookInstanceName"], facts, fake)
         if params.get("RoleArn"):  # an update that changes the role passes the new one
             found = replace(found, role_arn=params["RoleArn"])
-        return found
+        return replace(found, request_context=request_context(call, params))
     if call == "sagemaker:DescribeNotebookInstanceLifecycleConfig":
         return replace(facts, lifecycle_config=params.get("NotebookInstanceLifecycleConfigName"))
     if call == "sagemaker:DescribeCodeRepository":
@@ -161,6 +163,6 @@ def facts_of_call(call: str, params: dict, facts: Facts, fake) -> Facts:
         return replace(facts, role_arn=_role_arn(params.get("RoleName"), facts))
     if call == "iam:SimulatePrincipalPolicy":
         return replace(facts, policy_source_arns=(params.get("PolicySourceArn"),))
-    if call == "kms:DescribeKey":
+    if call in ("kms:DescribeKey", "kms:GetKeyPolicy"):
         return replace(facts, kms_key_arn=key_arn(params.get("KeyId"), facts))
     return facts

@@ -9,6 +9,9 @@ Past the point of no return, so every answer is settled rather than guessed:
   machine) is settled by Describe in the same way;
 - any other same-name notebook (the owner's, a replayed runbook request) is not ours: ``NotebookChanged``.
 Throttling and 5xx are retried by the client and then by the state machine for over 20 minutes (its Retry).
+
+The subnet is the first the Preflight passed or, after a replacement that failed for lack of capacity (deleted
+by the Discard step), the next one it chose in another zone; the address type is the Preflight's for that subnet.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from notebook_guard.aws import sagemaker
 from notebook_guard.aws.errors import is_duplicate_notebook
 from notebook_guard.domain.errors import LeaseLost, NotebookChanged, NotebookNotReady
 from notebook_guard.domain.naming import execution_name_of
-from notebook_guard.domain.recreate import EXECUTION_TAG
+from notebook_guard.domain.recreate import EXECUTION_TAG, request_in_subnet
+from notebook_guard.domain.workflow import subnet_for_attempt
 from notebook_guard.handlers.steps.common import step
 from notebook_guard.services import snapshots
 from notebook_guard.services.coordination import Coordinator
@@ -36,10 +40,19 @@ def handler(document: dict) -> dict:
     if not (lease.held and lease.holder == me and lease.delete_issued == me):
         raise LeaseLost(f"execution {me} did not delete {name} under its lease: refusing to create one")
     request = snapshots.read_verified(document.get("snapshot") or {}, settings.region)["create_request"]
+    subnet = subnet_for_attempt(document.get("preflight") or {}, document.get("retry"))
+    if subnet is not None:
+        request = request_in_subnet(request, subnet["subnet_id"], subnet.get("ip_address_type"))
+    where = {
+        "subnet_id": request.get("SubnetId"),
+        "availability_zone": (subnet or {}).get("availability_zone"),
+        "attempt": len((document.get("retry") or {}).get("attempts") or []) + 1,
+        **({"address_note": subnet.get("address_note")} if subnet is not None else {}),
+    }
 
     existing = sagemaker.describe_notebook(name, settings.region)
     if existing is not None:
-        return adopt(existing, lease.create_issued == me, me, settings)
+        return {**adopt(existing, lease.create_issued == me, me, settings), **where}
     coordinator.mark(document["notebook_arn"], me, {"create_issued": me}, require={"delete_issued": me})
     try:
         arn = sagemaker.create_notebook(request, settings.region)
@@ -50,8 +63,8 @@ def handler(document: dict) -> dict:
         existing = sagemaker.describe_notebook(name, settings.region)
         if existing is None:
             raise NotebookNotReady(f"CreateNotebookInstance says {name} exists, Describe does not yet") from error
-        return adopt(existing, True, me, settings)
-    return {"arn": arn, "already_created": False}
+        return {**adopt(existing, True, me, settings), **where}
+    return {"arn": arn, "already_created": False, **where}
 
 
 def adopt(existing: dict, we_called_create: bool, me: str, settings: Settings) -> dict:

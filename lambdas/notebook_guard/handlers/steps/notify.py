@@ -113,9 +113,38 @@ def summary_of(outcome: str, document: dict, state: str) -> str:
             + "; ".join(deleted["differences"])
             + "): it was snapshotted again and recreated as it was at the delete."
         )
-    if snapshot.get("dropped") and outcome in ("remediated", "failed", "blocked"):
-        text += " Not carried over: " + " | ".join(snapshot["dropped"])
+    attempts = (document.get("retry") or {}).get("attempts") or []
+    created = document.get("created") or {}
+    if outcome == "remediated" and created.get("subnet_id") and document["evaluation"].get("path") == workflow.RECREATE:
+        text += f" Subnet {created['subnet_id']} ({created.get('availability_zone') or '?'})"
+        text += f", after {len(attempts)} attempt(s) that failed for lack of capacity." if attempts else "."
+    if outcome == "failed" and attempts:
+        text += " Create attempts: " + "; ".join(
+            f"{a.get('subnet_id')} ({a.get('availability_zone')}): {a.get('failure_reason')}" for a in attempts
+        )
+    dropped = dropped_of(document)
+    if dropped and outcome in ("remediated", "failed", "blocked"):
+        text += " Not carried over: " + " | ".join(dropped)
     return text
+
+
+def dropped_of(document: dict) -> list[str]:
+    """What the recreate does not carry over: the snapshot's list, with the address type as Create chose it for the
+    subnet it used (the snapshot planned the first target subnet)."""
+    dropped = list((document.get("snapshot") or {}).get("dropped") or [])
+    created = document.get("created") or {}
+    if "address_note" in created:
+        dropped = [d for d in dropped if not d.startswith("IpAddressType ")]
+        dropped += [created["address_note"]] if created["address_note"] else []
+    return dropped
+
+
+def internet_details(preflight: dict) -> dict | None:
+    """What the notebook fetches from the internet and the fixes, when the Preflight found any."""
+    found = preflight.get("internet") or {}
+    if not found.get("evidence"):
+        return None
+    return {k: found.get(k) for k in ("needed", "evidence", "fixes", "fix_labels", "policy")}
 
 
 def blocked_verdict(document: dict, settings: Settings) -> tuple[bool, str]:
@@ -179,7 +208,7 @@ def handler(event: dict) -> dict:
     touched = bool(document.get("announced") or document.get("stopped"))
     alert_due = outcome not in RECORD_ONLY or touched
     suppressed = ""
-    if outcome == "blocked":
+    if outcome == "blocked" and not touched:  # an announced execution owes its closing alert, blocked or not
         alert_due, suppressed = blocked_verdict(document, settings)
     state = current_state(name, settings) if alert_due or outcome not in RECORD_ONLY else evaluation.get("status")
     summary = summary_of(outcome, document, state or "Gone")
@@ -213,6 +242,7 @@ def handler(event: dict) -> dict:
         logger.error("Audit record not written", extra={"error": audit_error})
 
     delivery = {}
+    preflight = document.get("preflight") or {}
     kind = _KINDS.get(outcome)
     if kind is AlertKind.REMEDIATED and evaluation.get("path") == workflow.ROOT_ACCESS:
         kind = AlertKind.ROOT_ACCESS_FIXED
@@ -241,8 +271,13 @@ def handler(event: dict) -> dict:
                 "error": (document.get("failure") or {}).get("Error"),
                 "cause": str((document.get("failure") or {}).get("Cause") or "")[:1000] or None,
                 "wait": document.get("loop"),
-                "preflight_problems": (document.get("preflight") or {}).get("problems"),
-                "dropped": snapshot.get("dropped"),
+                "preflight_problems": preflight.get("problems"),
+                "preflight_warnings": preflight.get("warnings") or None,
+                "skipped_subnets": preflight.get("skipped_subnets") or None,
+                "internet": internet_details(preflight),
+                "subnet_id": (document.get("created") or {}).get("subnet_id"),
+                "create_attempts": (document.get("retry") or {}).get("attempts"),
+                "dropped": dropped_of(document),
                 "snapshot_version_id": snapshot.get("version_id"),
                 "differences": (document.get("deleted") or {}).get("differences") or None,
                 "exemption_problem": evaluation.get("exemption_problem"),
