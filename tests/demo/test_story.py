@@ -96,9 +96,9 @@ def test_the_built_in_story_plays_as_expected_and_exits_0(tmp_path, capsys):
         "  >>> Alert (SNS): [notebook-guard] nightly-batch: remediated, now in the private subnet",
         "  >>> Alert (SNS): [notebook-guard] vendor-poc: exempt, left alone",
     ]
-    # The remediated (two) and root-access-fixed alerts say what was wrong: the violations each notebook's
+    # The remediated (three) and root-access-fixed alerts say what was wrong: the violations each notebook's
     # remediation-started alert listed just before, so the section is named as already read.
-    assert text.count("  | (as above: What was wrong") == 4  # churn-forecast, gpu-research, payroll-report, nightly-batch
+    assert text.count("  | (as above: What was wrong") == 4
     # The alert's first line repeats its subject, printed just above it: shown once.
     assert "  | notebook-guard: SageMaker notebook instance" not in text
     assert "destroys its ML storage volume (/home/ec2-user/SageMaker)" in text
