@@ -1,4 +1,4 @@
-"""The ``notebook-guard`` command: audit, plan, restore, approve, reject, demo, prevent, completion.
+"""The ``notebook-guard`` command: audit, plan, remediate, restore, approve, reject, demo, prevent, completion.
 
 Each subcommand lives in its own module under ``commands/`` and registers its own arguments (``register``) and
 the outputs it can print (``OUTPUTS``); this module assembles the parser, applies the global options and turns
@@ -11,7 +11,17 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from notebook_guard_local.commands import approve, audit, completion, demo, plan, prevent, reject, restore
+from notebook_guard_local.commands import (
+    approve,
+    audit,
+    completion,
+    demo,
+    plan,
+    prevent,
+    reject,
+    remediate,
+    restore,
+)
 from notebook_guard_local.commands.common import (
     AWS_ENVIRONMENT_HELP,
     EXIT_USAGE_OR_AWS_ERROR,
@@ -22,7 +32,7 @@ from notebook_guard_local.commands.common import (
 )
 from notebook_guard_local.version import version_line
 
-SUBCOMMANDS = (audit, plan, restore, approve, reject, demo, prevent, completion)
+SUBCOMMANDS = (audit, plan, remediate, restore, approve, reject, demo, prevent, completion)
 
 EPILOG = (
     """\
@@ -30,6 +40,7 @@ Examples:
   notebook-guard audit --region eu-west-1
   notebook-guard --profile security audit --all-regions --output sarif > notebooks.sarif
   notebook-guard plan churn-forecast --region eu-west-1 --output json
+  notebook-guard remediate churn-forecast --region eu-west-1 --wait
   notebook-guard demo
   notebook-guard audit --help
 

@@ -44,6 +44,7 @@ CLI_NAMES = Names(
     snapshot_bucket_arn="arn:aws:s3:::SNAPSHOT_BUCKET",
     coordination_table_arn="arn:aws:dynamodb:REGION:ACCOUNT:table/COORDINATION_TABLE",
     state_machine_arn="arn:aws:states:REGION:ACCOUNT:stateMachine:REMEDIATION",
+    remediation_executions_arn="arn:aws:states:REGION:ACCOUNT:execution:REMEDIATION:*",
 )
 
 

@@ -138,14 +138,16 @@ def cli_names(
     state_machine_arn: str | None = None,
 ) -> Names:
     """The names a CLI operator's policy is rendered with: the snapshot bucket the command reads, if any; the
-    coordination table and state machine of an approval."""
+    coordination table and state machine of an approval or a manual start (and that machine's executions)."""
+    machine = state_machine_arn or f"arn:aws:states:{region}:{account}:stateMachine:{UNCONFIGURED}"
     return Names(
         partition="aws",
         region=region,
         account=account,
         snapshot_bucket_arn=f"arn:aws:s3:::{bucket or UNCONFIGURED}",
         coordination_table_arn=f"arn:aws:dynamodb:{region}:{account}:table/{coordination_table or UNCONFIGURED}",
-        state_machine_arn=state_machine_arn or f"arn:aws:states:{region}:{account}:stateMachine:{UNCONFIGURED}",
+        state_machine_arn=machine,
+        remediation_executions_arn=machine.replace(":stateMachine:", ":execution:", 1) + ":*",
     )
 
 
@@ -207,6 +209,8 @@ def as_cli_command(run_guarded):
         if ":execution:" in execution:  # the approval's state machine: arn:...:execution:MACHINE:NAME
             head, tail = execution.split(":execution:", 1)
             machine = f"{head}:stateMachine:{tail.rsplit(':', 1)[0]}"
+        # remediate: the deployment the stack's outputs name (the suite's is in the environment, as the stack's).
+        machine = machine or os.environ.get("NG_STATE_MACHINE_ARN")
         table = getattr(args, "coordination_table", None) or os.environ.get("NG_COORDINATION_TABLE")
         names = cli_names(region, bucket=bucket, coordination_table=table, state_machine_arn=machine)
         with acting_as_principal(principal, cli_role_name(principal.name), names):

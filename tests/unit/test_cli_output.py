@@ -307,8 +307,8 @@ def complete(bash_script: str, words: list[str]) -> list[str]:
 
 def test_bash_completion_offers_commands_options_and_values():
     bash = script("bash", build_parser())
-    assert complete(bash, ["notebook-guard", ""])[:8] == [
-        "audit", "plan", "restore", "approve", "reject", "demo", "prevent", "completion"
+    assert complete(bash, ["notebook-guard", ""])[:9] == [
+        "audit", "plan", "remediate", "restore", "approve", "reject", "demo", "prevent", "completion"
     ]
     assert "--all-regions" in complete(bash, ["notebook-guard", "audit", "--a"])
     assert complete(bash, ["notebook-guard", "audit", "--output", ""]) == ["table", "json", "csv", "sarif"]
@@ -322,8 +322,8 @@ def test_zsh_and_fish_scripts():
     assert "bashcompinit" in zsh and "complete -o default -F _notebook_guard notebook-guard" in zsh
     fish = script("fish", build_parser())
     assert (
-        "complete -c notebook-guard -n 'not __fish_seen_subcommand_from audit plan restore approve reject demo "
-        "prevent completion' "
+        "complete -c notebook-guard -n 'not __fish_seen_subcommand_from audit plan remediate restore approve reject "
+        "demo prevent completion' "
         "-a audit"
         in fish
     )

@@ -117,8 +117,22 @@ CLI_REJECT = Principal(
     "any",
     "notebook-guard reject EXECUTION --reason TEXT",
 )
+# Starts the deployed workflow for one notebook, having looked at its lease (the workflow acquires it).
+CLI_REMEDIATE = Principal(
+    "remediate",
+    (
+        "cloudformation:DescribeStacks",  # the stack's StateMachineArn and CoordinationTableName outputs
+        DESCRIBE,
+        "dynamodb:GetItem",  # the notebook's lease
+        "sfn:DescribeExecution",  # whether its holder still runs; --wait
+        "sts:GetCallerIdentity",  # who asked, in the execution input
+        "sfn:StartExecution",
+    ),
+    "any",
+    "notebook-guard remediate NAME",
+)
 DETECTION = (INTAKE, SWEEP, APPROVAL_ACTION)
-CLI = (CLI_AUDIT, CLI_PLAN, CLI_RESTORE, CLI_APPROVE, CLI_REJECT)
+CLI = (CLI_AUDIT, CLI_PLAN, CLI_REMEDIATE, CLI_RESTORE, CLI_APPROVE, CLI_REJECT)
 STACK = (ACTION_TARGETS,)
 
 # The steps whose roles the Preflight proves, before anything destructive, by simulating their policies.
