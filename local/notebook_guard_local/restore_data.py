@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from notebook_guard.aws import kms, s3, sagemaker
 from notebook_guard.domain import preservation
 from notebook_guard.lifecycle import templates
-from notebook_guard_local.commands.common import CommandError
+from notebook_guard_local.aws_access import CommandError
 
 POLL_SECONDS = 15
 

@@ -19,6 +19,7 @@ from notebook_guard_local.fake.enforcement import DEFAULT_ACCOUNT, acting_as, de
 STEP_ROLE_PREFIX = "notebook-guard-step-"
 INTAKE_ROLE = "notebook-guard-intake"
 SWEEP_ROLE = "notebook-guard-sweep"
+APPROVAL_ACTION_ROLE = "notebook-guard-approval-action"
 UNCONFIGURED = "notebook-guard-unconfigured"  # a name no real resource has: grants nothing that exists
 
 
@@ -74,7 +75,17 @@ def names_from_environment(
         or tuple(role_arn(step_role_name(s), account) for s in principals.SIMULATED_STEPS),
         backup_bucket_arn=f"arn:aws:s3:::{environment.get('NG_BACKUP_BUCKET') or UNCONFIGURED}",
         backup_key_arn=environment.get("NG_BACKUP_KEY_ARN") or f"arn:aws:kms:{region}:{account}:key/{UNCONFIGURED}",
+        finding_statuses=(
+            "NOTIFIED",
+            "RESOLVED",
+            *(("SUPPRESSED",) if _flag(environment, "NG_SUPPRESS_EXEMPT_FINDINGS") else ()),
+        ),
+        own_findings=_flag(environment, "NG_OWN_FINDINGS"),
     )
+
+
+def _flag(environment: Mapping[str, str], name: str) -> bool:
+    return (environment.get(name) or "").strip().lower() == "true"
 
 
 @lru_cache(maxsize=256)
@@ -108,6 +119,7 @@ def deploy_detection_roles(
     names = names_from_environment(environment, region, account, state_machine_arn=state_machine_arn)
     deploy(principals.INTAKE, INTAKE_ROLE, names, account)
     deploy(principals.SWEEP, SWEEP_ROLE, names, account)
+    deploy(principals.APPROVAL_ACTION, APPROVAL_ACTION_ROLE, names, account)
 
 
 @contextmanager
@@ -121,15 +133,25 @@ def acting_as_principal(
 
 
 def cli_names(
-    region: str, account: str = DEFAULT_ACCOUNT, bucket: str | None = None, backup_bucket: str | None = None
+    region: str,
+    account: str = DEFAULT_ACCOUNT,
+    bucket: str | None = None,
+    coordination_table: str | None = None,
+    state_machine_arn: str | None = None,
+    backup_bucket: str | None = None,
 ) -> Names:
-    """The names a CLI operator's policy is rendered with: the snapshot bucket the command reads, and the backup
-    bucket of ``restore --data`` (any key of the account and region: the command reads which one it uses)."""
+    """The names a CLI operator's policy is rendered with: the snapshot bucket the command reads, if any; the
+    coordination table and state machine of an approval or a manual start (and that machine's executions); the
+    backup bucket of ``restore --data`` (any key of the account and region: the command reads which one it uses)."""
+    machine = state_machine_arn or f"arn:aws:states:{region}:{account}:stateMachine:{UNCONFIGURED}"
     return Names(
         partition="aws",
         region=region,
         account=account,
         snapshot_bucket_arn=f"arn:aws:s3:::{bucket or UNCONFIGURED}",
+        coordination_table_arn=f"arn:aws:dynamodb:{region}:{account}:table/{coordination_table or UNCONFIGURED}",
+        state_machine_arn=machine,
+        remediation_executions_arn=machine.replace(":stateMachine:", ":execution:", 1) + ":*",
         backup_bucket_arn=f"arn:aws:s3:::{backup_bucket or UNCONFIGURED}",
         backup_key_arn=f"arn:aws:kms:{region}:{account}:key/*",
     )
@@ -166,6 +188,10 @@ def as_sweep(function):
     return running_as(principals.SWEEP, SWEEP_ROLE, detection_names)(function)
 
 
+def as_approval_action(function):
+    return running_as(principals.APPROVAL_ACTION, APPROVAL_ACTION_ROLE, detection_names)(function)
+
+
 CLI_PRINCIPALS = {p.name: p for p in principals.CLI}
 
 
@@ -177,13 +203,26 @@ def as_cli_command(run_guarded):
         principal = CLI_PRINCIPALS.get(getattr(args, "command", None) or "")
         if principal is None:
             return run_guarded(command, args)
-        region = getattr(args, "region", None) or os.environ.get("AWS_REGION") or "us-east-1"
+        regions = list(getattr(args, "regions", None) or [])
+        # Several regions (or --all-regions): the operator's policy for every region ("*" in the ARNs).
+        several = len(regions) > 1 or getattr(args, "all_regions", False)
+        region = "*" if several else (regions[:1] or [os.environ.get("AWS_REGION") or "us-east-1"])[0]
         reference = getattr(args, "snapshot", None) or ""
         in_uri = reference[5:].split("/", 1)[0] if reference.startswith("s3://") else None
         bucket = getattr(args, "bucket", None) or in_uri
+        execution = getattr(args, "execution", None) or ""
+        machine = None
+        if ":execution:" in execution:  # the approval's state machine: arn:...:execution:MACHINE:NAME
+            head, tail = execution.split(":execution:", 1)
+            machine = f"{head}:stateMachine:{tail.rsplit(':', 1)[0]}"
+        # remediate: the deployment the stack's outputs name (the suite's is in the environment, as the stack's).
+        machine = machine or os.environ.get("NG_STATE_MACHINE_ARN")
+        table = getattr(args, "coordination_table", None) or os.environ.get("NG_COORDINATION_TABLE")
         data = getattr(args, "data", None) or ""
         backup_bucket = data[5:].split("/", 1)[0] if data.startswith("s3://") else None
-        names = cli_names(region, bucket=bucket, backup_bucket=backup_bucket)
+        names = cli_names(
+            region, bucket=bucket, coordination_table=table, state_machine_arn=machine, backup_bucket=backup_bucket
+        )
         with acting_as_principal(principal, cli_role_name(principal.name), names):
             return run_guarded(command, args)
 

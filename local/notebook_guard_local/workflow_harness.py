@@ -17,9 +17,11 @@ from moto.sns.models import sns_backends
 from notebook_guard.aws import clients
 from notebook_guard.domain.alerts import parse_alert_body
 from notebook_guard_local.fake import FakeNotebooks, Faults
+from notebook_guard_local.fake.callbacks import FaithfulCallbacks
 from notebook_guard_local.fake.enforcement import Enforcement
 from notebook_guard_local.fake.iam_simulation import SimulatePrincipalPolicy
 from notebook_guard_local.fake.notebooks import Timeline, VirtualClock
+from notebook_guard_local.fake.securityhub import FakeSecurityHub
 from notebook_guard_local.observability import discarded_metrics
 from notebook_guard_local.offline import FAKE_ACCESS_KEY
 from notebook_guard_local.roles import deploy_workflow_roles
@@ -48,7 +50,14 @@ class Harness:
     faults: Faults
     seam: LambdaSeam
     enforcement: Enforcement
+    hub: FakeSecurityHub
+    callbacks: FaithfulCallbacks
     _earlier_executions: frozenset[str] = frozenset()
+
+    @property
+    def clock(self) -> VirtualClock:
+        """The virtual clock Wait states, retries, notebook transitions and task-token timeouts run on."""
+        return self.fake.clock
 
     @property
     def sagemaker(self):
@@ -86,6 +95,10 @@ class Harness:
         return name in self.backend.notebook_instances
 
     def run(self, name: str = "analysis", action: str | None = "remediate", trigger: str = "create", **extra):
+        return self.runner.wait(self.start(name, action, trigger, **extra))
+
+    def start(self, name: str = "analysis", action: str | None = "remediate", trigger: str = "create", **extra) -> str:
+        """Start an execution (as ``run`` does) without waiting for it; returns its ARN."""
         self.faults.calls.clear()
         notebook = self.backend.notebook_instances.get(name)
         payload = {
@@ -99,7 +112,37 @@ class Harness:
             "waits": ZERO_WAITS,
             **extra,
         }
-        return self.runner.run(payload)
+        return self.runner.start(payload)
+
+    def pending_approval(self, execution_arn: str, timeout: float = 30.0):
+        """The approval the execution waits for, once its Approval step has stored it. Read from moto's table
+        directly, so that polling makes no API call a test could attribute to a step."""
+        import time
+
+        from moto.dynamodb.models import dynamodb_backends
+        from moto.dynamodb.models.dynamo_type import DynamoType
+
+        from notebook_guard.services.approvals import PendingApproval, approval_key
+
+        table = dynamodb_backends[ACCOUNT][REGION].get_table(self.world.coordination_table)
+        key = approval_key(execution_arn)
+        deadline = time.monotonic() + timeout
+        while True:
+            item = table.get_item(*(DynamoType({"S": value}) for value in key.values()))
+            if item is not None and "token" in item.attrs:
+                values = {name: value.cast_value for name, value in item.attrs.items()}
+                return PendingApproval(
+                    execution_id=values["execution_id"],
+                    notebook_name=values["notebook_name"],
+                    notebook_arn=values["notebook_arn"],
+                    action=values["action"],
+                    requested_at=int(values["requested_at"]),
+                    timeout_at=int(values["timeout_at"]),
+                    token=values["token"],
+                )
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no approval stored for {execution_arn} after {timeout} s")
+            time.sleep(0.02)
 
     def state_change_event(self, name: str, status: str | None = None) -> dict:
         """The native state-change event SageMaker sends for the notebook as it is now (``status`` overrides)."""
@@ -146,6 +189,7 @@ class Harness:
         self.faults.clear()
         self.faults.calls.clear()
         self.seam.clear_hooks()
+        self.hub.reset()
         self._earlier_executions = {e["executionArn"] for e in self._all_executions()}
         sns_backends[ACCOUNT][REGION].topics[self.world.topic_arn].sent_notifications.clear()
         dynamodb = clients.client("dynamodb", REGION)
@@ -245,10 +289,13 @@ def harness_context():
         zero_time(clock) as clock,
         parse_definitions_once(),
         fast_client_retries(),
-        Faults(services=("sagemaker", "s3", "dynamodb", "ec2", "iam", "kms", "sns")) as faults,
+        Faults(services=("sagemaker", "s3", "dynamodb", "ec2", "iam", "kms", "sns", "securityhub")) as faults,
         FakeNotebooks(clock=clock) as fake,
         # Every step's call is checked against its role's generated policy (enforcement is on in the harness).
         Enforcement(fake=fake) as enforcement,
+        # Security Hub as AWS documents it (enabled), and callback tasks timed on the virtual clock.
+        FakeSecurityHub() as hub,
+        FaithfulCallbacks(clock) as callbacks,
         SimulatePrincipalPolicy(),
         LambdaSeam() as seam,
         discarded_metrics(),
@@ -267,4 +314,4 @@ def harness_context():
         # What the intake and the sweep get besides the steps' settings (tests start executions through them).
         monkeypatch.setenv("NG_STATE_MACHINE_ARN", runner.state_machine_arn)
         faults.calls.clear()
-        yield Harness(world, runner, fake, faults, seam, enforcement)
+        yield Harness(world, runner, fake, faults, seam, enforcement, hub, callbacks)

@@ -24,7 +24,7 @@ def test_the_used_notebook_found_by_the_sweep_keeps_its_files(simulation):
     assert notebook.creation_time != original and notebook.subnet_id == simulation.target_subnet_id
     assert simulation.fake.lifecycle.volume(USED_NOTEBOOK).files() == FILES
     assert result.alert_sentence == "Its storage volume was preserved: 5 files, 512.1 KiB"
-    assert "backed up, deleted, recreated, restored" in text
+    assert "next sweep: SUCCEEDED in" in text and "(backed up, deleted, recreated, restored)" in text
     assert f"NOTHING LOST: {USED_NOTEBOOK} recreated in {notebook.subnet_id}, its 5 files identical" in text
     assert [line for line in text.splitlines() if len(line) > 100] == []
     assert len(text.splitlines()) <= 8  # a few lines: the timelines are the story's

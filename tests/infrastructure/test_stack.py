@@ -50,11 +50,11 @@ def test_native_state_change_rule_needs_no_trail(default_stack):
     } in patterns
 
 
-def test_both_event_rules_target_the_intake_with_retries_and_a_dead_letter_queue(default_stack):
+def test_the_event_rules_target_the_intake_with_retries_and_a_dead_letter_queue(default_stack):
     intake = default_stack.logical_id(default_stack.stack.detection.intake.function)
     dlq = default_stack.logical_id(default_stack.stack.detection.intake_dlq)
     event_rules = [r for r in _rules(default_stack) if "EventPattern" in r]
-    assert len(event_rules) == 2
+    assert len(event_rules) == 3  # CloudTrail, native state change, Security Hub control finding
     for rule in event_rules:
         (target,) = rule["Targets"]
         assert target["Arn"] == {"Fn::GetAtt": [intake, "Arn"]}
@@ -166,7 +166,15 @@ def test_the_runtime_contract_is_met(default_stack):
     env = intake["Properties"]["Environment"]["Variables"]
     # An empty approved list means "any subnet": left out rather than sent as "".
     # NG_WAIT_MAX_POLLS is for zero-second test schedules only: the deployed poll cap follows the wait bound.
-    contract = set(ENVIRONMENT) - {"AWS_REGION", "NG_APPROVED_SUBNET_IDS", "NG_STEP_ROLE_ARNS", "NG_WAIT_MAX_POLLS"}
+    # The custom actions' ARNs: only when the stack creates them (approval other than never).
+    contract = set(ENVIRONMENT) - {
+        "AWS_REGION",
+        "NG_APPROVED_SUBNET_IDS",
+        "NG_STEP_ROLE_ARNS",
+        "NG_WAIT_MAX_POLLS",
+        "NG_APPROVE_ACTION_ARN",
+        "NG_REJECT_ACTION_ARN",
+    }
     assert contract <= set(env)
     step = next(iter(default_stack.stack.workflow.steps.values()))
     step_env = default_stack.json["Resources"][default_stack.logical_id(step.function)]["Properties"]
@@ -309,14 +317,14 @@ def test_sns_denied_alarm_on_the_alert_dead_letter_queue_does_not_depend_on_the_
     assert fallback in alarm["AlarmActions"]
     # The fallback topic shares no key with the alert topic: a broken key policy cannot silence both.
     assert "KmsMasterKeyId" not in default_stack.json["Resources"][fallback["Ref"]]["Properties"]
-    # Notify, the intake and the sweep may park alerts there, and only there.
+    # Notify, Approval (its approval-requested alert), the intake and the sweep may park alerts there, and only there.
     queue = {"Fn::GetAtt": [default_stack.logical_id(alerting.dead_letters), "Arn"]}
     senders = []
     for key, guard in _functions(default_stack).items():
         statements = _statements_of_role(default_stack, default_stack.logical_id(guard.role))
         if any(s["Action"] == "sqs:SendMessage" and s["Resource"] == queue for s in statements):
             senders.append(key)
-    assert sorted(senders) == ["Notify", "intake", "sweep"]
+    assert sorted(senders) == ["Approval", "Notify", "intake", "sweep"]
 
 
 def test_an_existing_topic_is_used_and_only_the_fallback_topic_created(existing_stack):

@@ -13,8 +13,8 @@ def test_bench_runs_and_prints_the_table(tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 0, out
     assert "| 30 | 5 ms | sweep |" in out and "| 30 | 0 ms | audit |" in out
-    assert "State transitions per remediation (workflow): 57 transitions per remediation" in out
-    assert "297 with fixed 10 s polling" in out
+    assert "State transitions per remediation (workflow): 58 transitions per remediation" in out
+    assert "298 with fixed 10 s polling" in out
     assert "AWS API calls per remediation: " in out and "the Preflight's reads: " in out
     # What data preservation adds, on the simulated timeline: the fixed part, and per GB (two copies at 60 MB/s).
     assert "Data preservation (an existing notebook;" in out and "+34 s per GB" in out

@@ -3,9 +3,7 @@ data line. The commands run as the operator roles the README documents (their po
 
 from __future__ import annotations
 
-import argparse
 import contextlib
-import io
 import shlex
 
 from botocore.exceptions import ClientError
@@ -13,27 +11,24 @@ from botocore.exceptions import ClientError
 from notebook_guard.domain import preservation
 from notebook_guard.permissions import principals
 from notebook_guard_local import restore_data
-from notebook_guard_local.operations import run_plan, run_restore
+from notebook_guard_local.cli import main
 from notebook_guard_local.roles import acting_as_principal, cli_names, cli_role_name
 from tests.workflow.test_data_preservation import assert_access_removed, run, used_notebook
 
 
-def restore_args(command: str) -> argparse.Namespace:
-    """The alert's restore command, as the CLI would parse it."""
+def restore_argv(command: str) -> list[str]:
+    """The alert's restore command, as an operator would type it (what follows it on the line is an explanation)."""
     words = shlex.split(command.split("   ", 1)[0])
     assert words[:2] == ["notebook-guard", "restore"]
-    options = dict(zip(words[3::2], words[4::2], strict=True))
-    return argparse.Namespace(
-        snapshot=words[2],
-        bucket=None,
-        version_id=options.get("--version-id"),
-        data=options.get("--data"),
-        original_network=False,
-        dry_run=False,
-        no_wait=False,
-        json=False,
-        region="us-east-1",
-    )
+    return [*words[1:], "--region", "us-east-1"]
+
+
+def as_operator(harness, command: str, argv: list[str]) -> int:
+    """``notebook-guard ARGV`` run as the operator role the README documents for ``command``."""
+    principal = {"plan": principals.CLI_PLAN, "restore": principals.CLI_RESTORE}[command]
+    names = cli_names("us-east-1", bucket=harness.world.bucket, backup_bucket=harness.world.backup_bucket)
+    with acting_as_principal(principal, cli_role_name(command), names):
+        return main(argv)
 
 
 def delete_for_good(harness, name: str) -> None:
@@ -46,23 +41,21 @@ def delete_for_good(harness, name: str) -> None:
             harness.describe(name)
 
 
-def test_restore_with_data_brings_the_volume_back_after_a_failed_restore(harness, monkeypatch):
+def test_restore_with_data_brings_the_volume_back_after_a_failed_restore(harness, monkeypatch, capsys):
     before = used_notebook(harness, "second-try")
     harness.fake.lifecycle.restore_behaviour["second-try"] = "failed"
     assert run(harness, "second-try").status == "FAILED"
     (alert,) = [a for a in harness.alerts() if a["kind"] == "failed"]
-    args = restore_args(alert["restore"])
-    assert args.data.startswith(f"s3://{harness.world.backup_bucket}/backups/second-try/")
+    argv = restore_argv(alert["restore"])
+    assert argv[argv.index("--data") + 1].startswith(f"s3://{harness.world.backup_bucket}/backups/second-try/")
     # The operator deletes the replacement (its volume holds at most part of the data) and runs the alert's command.
     delete_for_good(harness, "second-try")
     harness.fake.lifecycle.restore_behaviour.clear()
     monkeypatch.setattr(restore_data, "POLL_SECONDS", 0)
-    names = cli_names("us-east-1", bucket=harness.world.bucket, backup_bucket=harness.world.backup_bucket)
-    out = io.StringIO()
-    with acting_as_principal(principals.CLI_RESTORE, cli_role_name("restore"), names):
-        code = run_restore(args, stream=out)
-    assert code == 0, out.getvalue()
-    text = out.getvalue()
+    capsys.readouterr()
+    code = as_operator(harness, "restore", argv)
+    text, err = capsys.readouterr()
+    assert code == 0, text + err
     assert "restore verified: 6 files match the backup's manifest (SHA-256)" in text
     assert "aws sagemaker update-notebook-instance --notebook-instance-name second-try --disassociate" in text
     assert harness.volume("second-try").view() == before
@@ -81,39 +74,33 @@ def test_restore_with_data_refuses_a_backup_that_is_not_complete(harness, capsys
     prefix = next(k for k in harness.backups("half-done") if k.endswith("failed.json")).rsplit("/", 1)[0]
     snapshot = next(r for r in harness.audit("half-done") if r["outcome"] == "snapshot")
     delete_for_good(harness, "half-done")
-    args = restore_args(
+    argv = restore_argv(
         f"notebook-guard restore {snapshot['snapshot_uri']} --version-id {snapshot['version_id']} "
         f"--data s3://{harness.world.backup_bucket}/{prefix}/"
     )
-    assert run_restore(args) == 2
+    assert as_operator(harness, "restore", argv) == 2
     assert "no complete backup at s3://" in capsys.readouterr().err
     assert not harness.exists("half-done")  # nothing created
 
 
-def test_plan_says_whether_the_data_is_preserved_and_what_it_costs(harness):
+def test_plan_says_whether_the_data_is_preserved_and_what_it_costs(harness, capsys):
     used_notebook(harness, "planned-old")
     harness.create_notebook("planned-new", "InService")
-    names = cli_names("us-east-1")
-    for name, expected in (
-        ("planned-old", "Data: the storage volume (5 GB allocated; its use is not visible from the API) is backed up"),
-        ("planned-new", "Data: NOT preserved (caught at creation"),
-    ):
-        out = io.StringIO()
-        args = argparse.Namespace(
-            name=name, subnet_id=harness.world.private_subnet_id, security_group_ids=[harness.world.security_group_id],
-            endpoints=None, root_access="disabled", snapshot_bucket=None, data_preservation="auto", json=False,
-            region="us-east-1",
-        )
-        with acting_as_principal(principals.CLI_PLAN, cli_role_name("plan"), names):
-            assert run_plan(args, stream=out) == 0, out.getvalue()
-        assert expected in out.getvalue(), out.getvalue()
-    # planned-old, with the default settings: 27 fixed minutes plus two copies of 5 GiB at 25 MB/s (205 s each) is
-    # 2,030 s; each copy may take 900 s plus its 205 s.
-    old = io.StringIO()
-    args.name = "planned-old"
-    with acting_as_principal(principals.CLI_PLAN, cli_role_name("plan"), names):
-        run_plan(args, stream=old)
-    assert "about 33.8 more minutes if it is full, each copy bounded to 18.4 min" in old.getvalue()
+    world = harness.world
+    texts = {}
+    for name in ("planned-old", "planned-new"):
+        argv = ["plan", name, "--subnet-id", world.private_subnet_id, "--security-group-id", world.security_group_id,
+                "--region", "us-east-1"]
+        assert as_operator(harness, "plan", argv) == 0
+        texts[name] = capsys.readouterr().out
+    old, new = texts["planned-old"], texts["planned-new"]
+    assert "Data: the storage volume (5 GB allocated; its use is not visible from the API) is backed up" in old
+    # With the default settings: 27 fixed minutes plus two copies of 5 GiB at 25 MB/s (205 s each) is 2,030 s; each
+    # copy may take 900 s plus its 205 s.
+    assert "about 33.8 more minutes if it is full, each copy bounded to 18.4 min" in old
+    assert "back up its storage volume (/home/ec2-user/SageMaker)" in old and "files are lost" not in old
+    assert "Data: NOT preserved (caught at creation" in new
+    assert "destroys its ML storage volume" in new
 
 
 def test_restore_with_data_takes_the_access_back_when_the_create_fails(harness, capsys):
@@ -123,11 +110,9 @@ def test_restore_with_data_takes_the_access_back_when_the_create_fails(harness, 
     (alert,) = [a for a in harness.alerts() if a["kind"] == "failed"]
     delete_for_good(harness, "refused")
     harness.faults.inject("sagemaker:CreateNotebookInstance", "access-denied")
-    names = cli_names("us-east-1", bucket=harness.world.bucket, backup_bucket=harness.world.backup_bucket)
-    with acting_as_principal(principals.CLI_RESTORE, cli_role_name("restore"), names):
-        code = run_restore(restore_args(alert["restore"]))
+    code = as_operator(harness, "restore", restore_argv(alert["restore"]))
     harness.faults.clear()
     assert code == 2
-    assert "AWS error: CreateNotebookInstance failed: AccessDenied" in capsys.readouterr().err
+    assert "error: CreateNotebookInstance failed: AccessDenied" in capsys.readouterr().err
     assert not harness.exists("refused")
     assert_access_removed(harness)  # no grant, no bucket statement left for a restore that did not happen

@@ -236,3 +236,17 @@ def test_a_stack_update_that_rewrites_the_bucket_policy_does_not_lose_the_backup
     assert execution.status == "SUCCEEDED", (execution.error, execution.cause)
     assert harness.volume(name).view() == before
     assert any("cannot" in line for _, line in harness.fake.lifecycle.log)  # the script did meet the refusal
+
+
+def test_a_volume_too_large_to_copy_within_an_execution_is_blocked_before_anything_changes(harness):
+    """16 TiB at the assumed 25 MB/s: backup and restore could outlast what an execution has after an approval
+    wait (48 hours), so the preflight blocks it rather than deleting a notebook whose restore cannot finish."""
+    used_notebook(harness, "huge", VolumeSizeInGB=16384)
+    created = harness.backend.notebook_instances["huge"].creation_time
+    execution = run(harness, "huge")
+    assert execution.error == "PreflightFailed", (execution.error, execution.cause)
+    (alert,) = [a for a in harness.alerts() if a["kind"] == "blocked"]
+    assert any("more than an execution may run" in p for p in alert["details"]["preflight_problems"])
+    notebook = harness.backend.notebook_instances["huge"]
+    assert notebook.creation_time == created and notebook.status == "InService"
+    assert (("huge", "Stopping") not in harness.fake.history) and not harness.backups("huge")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from botocore.exceptions import ClientError
+from botocore.waiter import WaiterModel, create_waiter_with_client
 
 from notebook_guard.aws.clients import client
 from notebook_guard.aws.errors import error_code
@@ -38,3 +39,48 @@ def execution_status(arn: str, region: str | None = None) -> str:
         if error_code(error) == "ExecutionDoesNotExist":
             return MISSING
         raise
+
+
+# SendTaskSuccess/SendTaskFailure on a task that is closed (decided, timed out, execution ended) answer
+# TaskTimedOut; a token Step Functions never issued, InvalidToken (Step Functions API Reference).
+CLOSED_TOKEN_ERRORS = ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist")
+
+
+def send_task_success(token: str, output: str, region: str | None = None) -> None:
+    client("stepfunctions", region).send_task_success(taskToken=token, output=output)
+
+
+def send_task_failure(token: str, error: str, cause: str, region: str | None = None) -> None:
+    client("stepfunctions", region).send_task_failure(taskToken=token, error=error, cause=cause)
+
+
+# Step Functions has no waiter in botocore's data; this one is built from botocore's own waiter model: it
+# Describes every ``delay`` seconds until the execution leaves RUNNING (any end counts: the caller reads which).
+ENDED_STATUSES = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE")
+
+
+def _ended_model(delay: int, max_attempts: int) -> WaiterModel:
+    return WaiterModel(
+        {
+            "version": 2,
+            "waiters": {
+                "ExecutionEnded": {
+                    "operation": "DescribeExecution",
+                    "delay": delay,
+                    "maxAttempts": max_attempts,
+                    "acceptors": [
+                        {"matcher": "path", "argument": "status", "expected": status, "state": "success"}
+                        for status in ENDED_STATUSES
+                    ],
+                }
+            },
+        }
+    )
+
+
+def wait_until_ended(arn: str, region: str | None = None, delay: int = 15, max_attempts: int = 480) -> dict:
+    """Wait (botocore waiter, ``delay`` s apart, at most ``max_attempts`` Describes) until the execution has
+    ended, and return its DescribeExecution. Raises botocore's ``WaiterError`` when it still runs after that."""
+    sfn = client("stepfunctions", region)
+    create_waiter_with_client("ExecutionEnded", _ended_model(delay, max_attempts), sfn).wait(executionArn=arn)
+    return sfn.describe_execution(executionArn=arn)

@@ -64,3 +64,13 @@ class DataNotPreserved(WorkflowError):
 
 class ConfigurationNotRestored(WorkflowError):
     """The notebook still carries notebook-guard's backup configuration instead of its own: not deleted as it is."""
+class ApprovalRejected(WorkflowError):
+    """A person refused the remediation (SendTaskFailure's error name; the state machine catches it)."""
+
+
+class NoPendingApproval(WorkflowError):
+    """No approval is waiting for that execution or notebook (never requested, or already decided and gone)."""
+
+
+class ApprovalClosed(WorkflowError):
+    """The approval's task is closed: decided already, timed out, or its execution ended (AWS: TaskTimedOut)."""

@@ -12,6 +12,10 @@ strings (the local simulation deploys the same documents into moto). Scoping:
 - ``kms:CreateGrant`` only through SageMaker (``kms:ViaService``) and for AWS resources
   (``kms:GrantIsForAWSResource``).
 - Snapshot bucket objects, the audit table, the alert topic (and its key), the state machine, the step roles.
+- Security Hub: this account and region's hub (``hub/default``), ``BatchUpdateFindings`` only for the workflow
+  statuses notebook-guard sets (``securityhub:ASFFSyntaxPath/Workflow.Status``), ``BatchImportFindings`` only
+  into the account's own default product and for its own account (``securityhub:TargetAccount``).
+- ``states:SendTaskSuccess``/``SendTaskFailure``: the remediation state machine.
 - ``"*"`` only for actions without resource-level permissions (Describe/List).
 
 Each wildcard resource carries the reason the stack's cdk-nag acknowledgement gives.
@@ -51,6 +55,10 @@ class Names:
     step_role_arns: tuple[str, ...] = ()  # the roles the Preflight simulates
     backup_bucket_arn: str | None = None  # the notebooks' volume backups (data preservation)
     backup_key_arn: str | None = None  # the KMS key the backup bucket encrypts with
+    # Security Hub: the workflow statuses notebook-guard may set on findings (SUPPRESSED only when exempt notebooks'
+    # findings are to be suppressed), and whether it imports its own findings (BatchImportFindings granted).
+    finding_statuses: tuple[str, ...] = ("NOTIFIED", "RESOLVED")
+    own_findings: bool = False
 
     def arn(self, kind: str, name: str) -> str:
         return table.ARN_TEMPLATES[kind].format(
@@ -104,6 +112,7 @@ _REASONS = {
     "backup it proves); scoped to the step roles and the roles matching passrole_role_pattern.",
     "execution": "Execution names are unique per attempt and chosen at run time; read-only DescribeExecution is "
     "scoped to the executions of the remediation state machine.",
+    "stack": "audit reads the outputs of the stack it is told (--stack-name); read-only, this account only.",
 }
 # Conditions the stack puts on an action, and the context keys AWS sends that they test.
 # Keyed by (action, resource kind): the same action may be granted under different conditions for different
@@ -121,6 +130,13 @@ CONDITIONS = {
     },
     ("kms:Decrypt", "data-key"): lambda names: {
         "StringEquals": {"kms:ViaService": f"s3.{names.region}.amazonaws.com"}
+    },
+    # A request that sets no status (a note only) sends no such key: IfExists lets it through.
+    ("securityhub:BatchUpdateFindings", "hub"): lambda names: {
+        "StringEqualsIfExists": {"securityhub:ASFFSyntaxPath/Workflow.Status": list(names.finding_statuses)}
+    },
+    ("securityhub:BatchImportFindings", "product"): lambda names: {
+        "StringEquals": {"securityhub:TargetAccount": names.account}
     },
 }
 
@@ -163,7 +179,7 @@ def resources_of(need: table.Need, call: str, principal: Principal, names: Names
     if kind == "*":
         return ["*"]
     if kind in ("notebook-instance", "notebook-instance-lifecycle-config", "code-repository", "key",
-                "network-interface", "secret"):
+                "network-interface", "secret", "stack"):
         return [names.arn(kind, "*")]
     if kind == "role":
         return [names.arn("role", names.passrole_role_pattern)]
@@ -208,6 +224,11 @@ def resources_of(need: table.Need, call: str, principal: Principal, names: Names
     if kind == "step-role":
         roles = list(_required(names.step_role_arns, principal, call, "step roles"))
         return [*roles, names.arn("role", names.passrole_role_pattern)]
+    if kind == "hub":
+        return [names.arn("hub", "default")]
+    if kind == "product":
+        # Only when the deployment imports its own findings (own_findings): otherwise nothing is granted.
+        return [names.arn("product", f"{names.account}/default")] if names.own_findings else []
     raise ValueError(f"unknown resource kind {kind!r}")
 
 

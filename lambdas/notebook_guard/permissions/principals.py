@@ -44,15 +44,41 @@ COORDINATION = ("dynamodb:GetItem", "dynamodb:UpdateItem", "sfn:DescribeExecutio
 ALERTING = ("sns:Publish", "sqs:SendMessage")
 INTAKE = Principal(
     "Intake",
-    (DESCRIBE, LIST_TAGS, *COORDINATION, *ALERTING),
-    description="Evaluate the notebook an event names, start the workflow, alert",
+    # ListNotebookInstances: a Security Hub finding names the notebook by ARN, whose name part is lower-cased.
+    (DESCRIBE, LIST_TAGS, LIST, *COORDINATION, *ALERTING),
+    description="Evaluate the notebook an event or a Security Hub finding names, start the workflow, alert",
 )
 SWEEP = Principal(
     "Sweep",
     (LIST, DESCRIBE, LIST_TAGS, *COORDINATION, *ALERTING),
     description="Evaluate every notebook of the region, hand violators on",
 )
-CLI_AUDIT = Principal("audit", (LIST, DESCRIBE, LIST_TAGS), "any", "notebook-guard audit (read-only)")
+# A Security Hub custom action (approve or reject) on a notebook's finding: the pending approval of the execution
+# holding the notebook's lease, answered.
+APPROVAL_ACTION = Principal(
+    "ApprovalAction",
+    ("dynamodb:GetItem", "sfn:SendTaskSuccess", "sfn:SendTaskFailure"),
+    description="Approve or reject a pending remediation from a Security Hub custom action",
+)
+# The stack's custom resource that creates (and deletes) the two Security Hub custom actions.
+ACTION_TARGETS = Principal(
+    "ActionTargets",
+    ("securityhub:CreateActionTarget", "securityhub:DeleteActionTarget"),
+    description="Create and delete the Security Hub custom actions that approve or reject a remediation",
+)
+CLI_AUDIT = Principal(
+    "audit",
+    (
+        LIST,
+        DESCRIBE,
+        LIST_TAGS,
+        "ec2:DescribeRegions",  # --all-regions
+        "cloudformation:DescribeStacks",  # the stack's own subnets, when an approved list is set
+        "sts:GetCallerIdentity",  # the account of a machine-readable report when no notebook names it
+    ),
+    "any",
+    "notebook-guard audit (read-only)",
+)
 CLI_PLAN = Principal(
     "plan",
     (
@@ -84,13 +110,41 @@ CLI_RESTORE = Principal(
         "kms:CreateGrant",
         "kms:RevokeGrant",
         "sagemaker:CreateNotebookInstanceLifecycleConfig",
+        "sts:GetCallerIdentity",  # the account of --output json
     ),
     "any",
     "notebook-guard restore SNAPSHOT [--data BACKUP]",
     buckets=("snapshots", "backups"),
 )
-DETECTION = (INTAKE, SWEEP)
-CLI = (CLI_AUDIT, CLI_PLAN, CLI_RESTORE)
+CLI_APPROVE = Principal(
+    "approve",
+    ("sts:GetCallerIdentity", "dynamodb:GetItem", "sfn:SendTaskSuccess"),
+    "any",
+    "notebook-guard approve EXECUTION --reason TEXT",
+)
+CLI_REJECT = Principal(
+    "reject",
+    ("sts:GetCallerIdentity", "dynamodb:GetItem", "sfn:SendTaskFailure"),
+    "any",
+    "notebook-guard reject EXECUTION --reason TEXT",
+)
+# Starts the deployed workflow for one notebook, having looked at its lease (the workflow acquires it).
+CLI_REMEDIATE = Principal(
+    "remediate",
+    (
+        "cloudformation:DescribeStacks",  # the stack's StateMachineArn and CoordinationTableName outputs
+        DESCRIBE,
+        "dynamodb:GetItem",  # the notebook's lease
+        "sfn:DescribeExecution",  # whether its holder still runs; --wait
+        "sts:GetCallerIdentity",  # who asked, in the execution input
+        "sfn:StartExecution",
+    ),
+    "any",
+    "notebook-guard remediate NAME",
+)
+DETECTION = (INTAKE, SWEEP, APPROVAL_ACTION)
+CLI = (CLI_AUDIT, CLI_PLAN, CLI_REMEDIATE, CLI_RESTORE, CLI_APPROVE, CLI_REJECT)
+STACK = (ACTION_TARGETS,)
 
 # The steps whose roles the Preflight proves, before anything destructive, by simulating their policies.
 SIMULATED_STEPS = ("Stop", "Delete", "Create", "Discard", "Update", "Start", "Backup")
@@ -101,7 +155,7 @@ def step_principals() -> tuple[Principal, ...]:
 
 
 def all_principals() -> tuple[Principal, ...]:
-    return (*step_principals(), *DETECTION, *CLI)
+    return (*step_principals(), *DETECTION, *CLI, *STACK)
 
 
 def by_name(name: str) -> Principal:

@@ -49,16 +49,25 @@ class Coordinator:
         item = dynamodb.get_item(self.table, notebook_key(notebook_arn, LEASE), self.settings.region)
         return LeaseRecord.from_item(item)
 
+    def check(self, notebook_arn: str, request: Request) -> Decision:
+        """What ``acquire`` would decide now, without writing: a read-only look at the lease (the command line's
+        ``remediate`` refuses a notebook another execution holds before it starts anything)."""
+        return self._decide(notebook_arn, request)[1]
+
+    def _decide(self, notebook_arn: str, request: Request) -> tuple[LeaseRecord, Decision]:
+        limits = self.settings.lease_limits
+        record = self.record(notebook_arn)
+        now = self.now()
+        decision = decide(record, request, now, limits)
+        if decision.verdict is Verdict.CHECK_HOLDER:
+            status = stepfunctions.execution_status(record.holder, self.settings.region)
+            decision = decide(record, request, now, limits, holder_status=status)
+        return record, decision
+
     def acquire(self, notebook_arn: str, request: Request) -> Decision:
         """Acquire (or confirm) the notebook's lease for ``request.holder``; see ``domain.lease.decide``."""
-        limits = self.settings.lease_limits
         for _ in range(_RACES):
-            record = self.record(notebook_arn)
-            now = self.now()
-            decision = decide(record, request, now, limits)
-            if decision.verdict is Verdict.CHECK_HOLDER:
-                status = stepfunctions.execution_status(record.holder, self.settings.region)
-                decision = decide(record, request, now, limits, holder_status=status)
+            record, decision = self._decide(notebook_arn, request)
             if decision.verdict is not Verdict.GRANTED or decision.write is None:
                 return decision
             written = dynamodb.update_item(

@@ -22,7 +22,7 @@ from notebook_guard.aws.errors import error_code, error_message, is_transient
 from notebook_guard.domain import preservation
 from notebook_guard.domain.naming import execution_name_of
 from notebook_guard.settings import Settings
-from notebook_guard.workflow_steps import EXECUTION_TIMEOUT_SECONDS
+from notebook_guard.workflow_steps import REMEDIATION_SECONDS
 
 # Room an execution keeps for everything but the two copies (the other waits, retries, a capacity retry).
 OTHER_WAITS_SECONDS = 6 * 3600
@@ -115,7 +115,8 @@ def preservation_problems(document: dict, describe: dict, settings: Settings) ->
             f"the notebook carries notebook-guard's lifecycle configuration {config} (an earlier backup or restore "
             "that did not finish): put its own back before it is remediated"
         )
-    if 2 * bound > EXECUTION_TIMEOUT_SECONDS - OTHER_WAITS_SECONDS:
+    # What an execution may spend after an approval wait (the rest of its timeout is kept for that wait).
+    if 2 * bound > REMEDIATION_SECONDS - OTHER_WAITS_SECONDS:
         problems.append(
             f"backing up and restoring a {volume_gb} GB volume may take up to {2 * bound / 3600:.1f} h at "
             f"{settings.backup_throughput_mb_per_second} MB/s, more than an execution may run: raise "

@@ -45,6 +45,7 @@ class PreservationScene:
     bytes: int = 0
     execution_status: str | None = None
     simulated_seconds: float = 0.0
+    other_violators: int = 0  # the sweep hands the story's other violators on too (nlp-lab: blocked again)
     subnet: str | None = None
     alert_sentence: str | None = None
     problems: list[str] = field(default_factory=list)
@@ -60,6 +61,7 @@ class PreservationScene:
             "files": self.files,
             "bytes": self.bytes,
             "execution_status": self.execution_status,
+            "other_violators": self.other_violators,
             "subnet": self.subnet,
             "alert": self.alert_sentence,
             "problems": self.problems,
@@ -110,18 +112,19 @@ def play_preservation_scene(
     simulation.set_actions(event_action.value, Action.REMEDIATE.value)
     trigger = Player(simulation, seen_executions=seen_executions).sweep()
     ours = [e for e, _rows in trigger.executions if _execution_notebook(e) == USED_NOTEBOOK]
-    others = len(trigger.executions) - len(ours)
-    say(f"  sweep_action=remediate; the next sweep hands it to the workflow ({others} other violator(s) too)")
+    result.other_violators = len(trigger.executions) - len(ours)
     if len(ours) != 1:
         result.problems.append(f"the sweep started {len(ours)} executions for {USED_NOTEBOOK}, not 1")
+        say("  sweep_action=remediate, next sweep: it was not handed to the workflow")
     else:
         (execution,) = ours
         result.execution_status = execution.status
         result.simulated_seconds = simulation.clock.now - trigger.at
         backed_up = {"Check the backup", "Check the restore"} <= set(execution.states_entered)
         say(
-            f"    {execution.status} after {duration(result.simulated_seconds)} of simulated time: "
+            f"  sweep_action=remediate, next sweep: {execution.status} in {duration(result.simulated_seconds)} ("
             + ("backed up, deleted, recreated, restored" if backed_up else "no backup and restore")
+            + ")"
         )
         if execution.status != "SUCCEEDED":
             result.problems.append(f"the workflow ended {execution.status}: {execution.error}")
@@ -129,7 +132,7 @@ def play_preservation_scene(
             result.problems.append("the workflow did not back the volume up and restore it")
     judge(simulation, result, before, original, trigger.alerts)
     sentence = result.alert_sentence or "no remediated alert"
-    say(f"    alert: {sentence}"[:WIDTH])
+    say(f"  alert: {sentence}"[:WIDTH])
     if result.passed:
         say(
             f"NOTHING LOST: {USED_NOTEBOOK} recreated in {result.subnet}, its {result.files} files identical"

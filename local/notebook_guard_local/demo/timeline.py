@@ -76,3 +76,64 @@ def timeline_of(execution: Execution, marks: list[StepMark]) -> list[TimelineRow
         if kind == "TaskStateEntered":
             awaiting_mark = row
     return rows
+
+
+# Data preservation's phases, each shown as one row unless --verbose: the states of the backup (before the delete)
+# and of the restore (after the replacement is in service). tests/unit/test_asl_graph.py checks the names exist.
+PHASES = (
+    (
+        "Back up the storage volume",
+        (
+            "Attach the backup configuration",
+            "Check whether the backup configuration is attached",
+            "Start the notebook for the backup",
+            "Check whether the notebook runs the backup",
+            "Check the backup",
+            "Keep the verified backup",
+            "Stop the notebook after the backup",
+            "Check whether the notebook has stopped after the backup",
+            "Put back the original lifecycle configuration",
+            "Check whether the original configuration is back",
+        ),
+    ),
+    (
+        "Restore the storage volume",
+        (
+            "Check the restore",
+            "Keep the restored data",
+            "Stop the new notebook to put back its configuration",
+            "Check whether the new notebook has stopped",
+            "Put back the original configuration on the new notebook",
+            "Check whether the new notebook's configuration is back",
+            "Start the new notebook again",
+            "Check whether the new notebook runs again",
+            "Remove the backup access",
+        ),
+    ),
+)
+
+
+def fold_phases(rows: list[TimelineRow]) -> list[TimelineRow]:
+    """Each run of rows inside one phase becomes one row: when it began, what it took, the state it began in."""
+    phase_of = {step: title for title, steps in PHASES for step in steps}
+    folded: list[TimelineRow] = []
+    group: list[TimelineRow] = []
+
+    def close() -> None:
+        if group:
+            first, last = group[0], group[-1]
+            end = last.until if last.until is not None else last.at
+            label = f"{phase_of[first.step]} ({len(group)} steps, {duration(end - first.at)})"
+            folded.append(TimelineRow(first.at, label, first.state))
+            group.clear()
+
+    for row in rows:
+        if group and phase_of.get(row.step) != phase_of[group[0].step]:
+            close()
+        if row.step in phase_of:
+            group.append(row)
+        else:
+            folded.append(row)
+    close()
+    return folded
+
