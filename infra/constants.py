@@ -16,6 +16,7 @@ METRICS = METRICS_NAMESPACE
 
 INTAKE_HANDLER = "notebook_guard.handlers.intake.handler"
 SWEEP_HANDLER = "notebook_guard.handlers.sweep.handler"
+RESUME_HANDLER = "notebook_guard.handlers.resume.handler"
 
 # The Lambda runtime and the Powertools layer are chosen together: the layer is built per Python version
 # (pydantic-core is a compiled wheel), so bumping one means bumping the other.

@@ -15,6 +15,7 @@ from infra.constructs.detection import Detection
 from infra.constructs.functions import LambdaPackage
 from infra.constructs.network import Network
 from infra.constructs.prevention import PreventionPolicy
+from infra.constructs.resumption import Resumption
 from infra.constructs.storage import Storage
 from infra.constructs.trail import Trail
 from infra.constructs.workflow import Workflow
@@ -120,6 +121,17 @@ class NotebookGuardStack(Stack):
             log_retention=retention,
         )
 
+        # The waits' answers need no state machine ARN (SendTaskSuccess names the task by its token).
+        self.resumption = Resumption(
+            self,
+            "Resumption",
+            settings=settings,
+            package=package,
+            environment=lambda_environment(settings, names),
+            names=resource_names,
+            log_retention=retention,
+        )
+
         self.alerting.watch_workflow(self.workflow.state_machine)
         for key, function in self.workflow.steps.items():
             self.alerting.watch_function(f"{key}Step", function.function)
@@ -127,6 +139,8 @@ class NotebookGuardStack(Stack):
         self.alerting.watch_function("Sweep", self.detection.sweep.function)
         self.alerting.watch_dead_letters("Intake", self.detection.intake_dlq)
         self.alerting.watch_dead_letters("Sweep", self.detection.sweep_dlq)
+        self.alerting.watch_function("Resume", self.resumption.function.function)
+        self.alerting.watch_dead_letters("Resume", self.resumption.dead_letters)
 
         CfnOutput(self, "AlertTopicArn", value=names.alert_topic_arn)
         CfnOutput(self, "StateMachineArn", value=machine_arn)

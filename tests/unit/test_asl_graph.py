@@ -10,8 +10,10 @@ import re
 import pytest
 
 from notebook_guard.domain import errors
+from notebook_guard.domain.waits import CALLBACK_TIMEOUTS, DEFAULT_HEARTBEATS, TARGETS, heartbeat_key
 from notebook_guard.workflow_steps import (
     ASL_PATH,
+    CALLBACK_RESOURCE,
     EXECUTION_TIMEOUT_SECONDS,
     EXTRA_SUBSTITUTIONS,
     STEPS,
@@ -42,8 +44,24 @@ def reachable(start: str, removed: set[str] = frozenset()) -> set[str]:
     return seen
 
 
+def function_of(state: dict) -> str | None:
+    """The step function a Task calls: its Resource, or for a callback task its FunctionName."""
+    if state.get("Resource") == CALLBACK_RESOURCE:
+        return state["Parameters"]["FunctionName"]
+    return state.get("Resource")
+
+
 def states_calling(key: str) -> list[str]:
-    return [n for n, s in STATES.items() if s.get("Resource") == "${" + f"{key}FunctionArn" + "}"]
+    return [n for n, s in STATES.items() if function_of(s) == "${" + f"{key}FunctionArn" + "}"]
+
+
+def callback_tasks() -> dict[str, dict]:
+    return {n: s for n, s in STATES.items() if s.get("Resource") == CALLBACK_RESOURCE}
+
+
+def failure_catchers() -> list[tuple[str, dict]]:
+    """States whose Catch is a failure path (a callback task's Catch is its wait's polling fallback)."""
+    return [(n, s) for n, s in STATES.items() if n not in callback_tasks()]
 
 
 def test_every_next_names_a_state_and_every_state_is_reachable():
@@ -69,8 +87,9 @@ def test_delete_is_reachable_only_through_the_snapshot_and_the_preflight():
     for guard in ("Snapshot", "Preflight"):
         (guard_state,) = states_calling(guard)
         assert delete not in reachable(DEFINITION["StartAt"], removed={guard_state}), guard
-    # Nor can a failure path lead to it: no Catch reaches the Delete state.
-    for name, state in STATES.items():
+    # Nor can a failure path lead to it: no Catch reaches the Delete state (but a callback wait's, whose fallback is the
+    # polling loop of the same wait, on the same path: see the callback test below).
+    for name, state in failure_catchers():
         for catch in state.get("Catch", []):
             assert delete not in reachable(catch["Next"]), name
 
@@ -92,12 +111,14 @@ def test_a_failed_replacement_is_deleted_only_after_this_execution_created_it():
         "BooleanEquals": True,
         "Next": discard,
     }
-    for name, state in STATES.items():
+    for name, state in failure_catchers():
         for catch in state.get("Catch", []):
             assert discard not in reachable(catch["Next"]), name
-    gone_probe = "Check whether the notebook is gone"
+    # Once discarded, the replacement's deletion is awaited (its event, or the polling loop): Create comes only after
+    # the wait for "gone" says so.
+    gone_choice = "Is it gone?"
     assert create in reachable(discard)
-    assert create not in reachable(STATES[discard]["Next"], removed={gone_probe})
+    assert create not in reachable(STATES[discard]["Next"], removed={gone_choice})
 
 
 # AWS's list for Lambda tasks ("Handle Lambda service exceptions", Step Functions best practices).
@@ -113,7 +134,7 @@ TERMINAL = {n for n, s in STATES.items() if s["Type"] in ("Succeed", "Fail")}
 
 
 def lambda_tasks() -> dict[str, dict]:
-    return {n: s for n, s in STATES.items() if s["Type"] == "Task" and s["Resource"] in STEP_OF}
+    return {n: s for n, s in STATES.items() if s["Type"] == "Task" and function_of(s) in STEP_OF}
 
 
 def test_every_lambda_task_retries_the_aws_recommended_lambda_errors_and_our_transient_one():
@@ -193,6 +214,43 @@ def test_every_wait_loop_has_a_bound_that_ends_in_the_stuck_alert(name):
     assert {"Variable": "$.loop.stuck", "BooleanEquals": True, "Next": "Alert that the notebook is stuck"} in choice[
         "Choices"
     ]
+
+
+def test_every_wait_starts_as_a_callback_task_with_a_heartbeat_that_falls_back_to_its_polling_loop():
+    """The reusable wait: "Await X (event)" (a callback task answered by SageMaker's event, the reconciler or itself)
+    -> the wait's Choice; no answer within the heartbeat, or any error -> the polling loop of the same target,
+    whose bound ends in the stuck alert. Six waits, six callback tasks."""
+    waits = [n for n, s in STATES.items() if s["Type"] == "Wait"]
+    assert len(callback_tasks()) == len(waits) == len(TARGETS)
+    seen_targets = set()
+    for wait in waits:
+        probe = STATES[wait]["Next"]
+        (task,) = [n for n, s in callback_tasks().items() if {c["Next"] for c in s["Catch"]} == {probe}]
+        state = STATES[task]
+        until = state["Parameters"]["Payload"]["until"]
+        seen_targets.add(until)
+        assert STATES[probe]["Parameters"]["until"] == until, task
+        assert state["Parameters"]["FunctionName"] == "${AwaitFunctionArn}"
+        assert state["Parameters"]["Payload"]["token.$"] == "$$.Task.Token"
+        assert state["HeartbeatSecondsPath"] == f"$.waits.heartbeats.{heartbeat_key(until)}", task
+        assert state["TimeoutSeconds"] > max(DEFAULT_HEARTBEATS.values()), task
+        assert state["Next"] == STATES[probe]["Next"], task  # the answer is read by the loop's own Choice
+        assert state["ResultPath"] == STATES[probe]["ResultPath"] == "$.loop"
+        timeouts, everything = state["Catch"]
+        assert set(timeouts["ErrorEquals"]) == set(CALLBACK_TIMEOUTS) and everything["ErrorEquals"] == ["States.ALL"]
+        assert timeouts["ResultPath"] == everything["ResultPath"] == "$.loop"
+        # Into the loop only from its callback task and its own Wait state.
+        assert {n for n, s in STATES.items() if probe in successors(s)} == {task, wait}, probe
+        # Every way into the wait goes through the callback task.
+        assert {n for n, s in STATES.items() if task in successors(s)}, task
+    assert seen_targets == set(TARGETS)
+
+
+def test_the_task_token_goes_to_the_wait_step_only():
+    text = json.dumps(DEFINITION)
+    assert text.count("$$.Task.Token") == len(callback_tasks())
+    for state in callback_tasks().values():
+        assert list(state["Parameters"]) == ["FunctionName", "Payload"]  # nothing else of the task gets the token
 
 
 def test_state_names_are_short_sentences():

@@ -1,4 +1,4 @@
-"""Starting remediation executions and asking whether one still runs."""
+"""Starting remediation executions, asking whether one still runs, and answering a waiting task."""
 
 from __future__ import annotations
 
@@ -38,3 +38,23 @@ def execution_status(arn: str, region: str | None = None) -> str:
         if error_code(error) == "ExecutionDoesNotExist":
             return MISSING
         raise
+
+
+# How Step Functions answers a token whose task is no longer waiting: TaskTimedOut ("The task token has either
+# expired or the task associated with the token has already been closed"; for a task that timed out AWS's message
+# is "Task Timed Out: 'Provided task does not exist anymore'"), InvalidToken, TaskDoesNotExist.
+_CLOSED_TOKEN = frozenset({"TaskTimedOut", "InvalidToken", "TaskDoesNotExist"})
+
+
+def send_task_success(token: str, output: str, region: str | None = None) -> bool:
+    """Complete the task waiting on ``token`` with ``output`` (JSON). False: the task was no longer waiting (it
+    timed out, was completed by someone else, or its execution ended), which for a hint-driven wait means done.
+    Throttling and other errors are raised (the caller's retries apply). The token never appears in what this
+    raises: AWS's error messages do not carry it."""
+    try:
+        client("stepfunctions", region).send_task_success(taskToken=token, output=output)
+    except ClientError as error:
+        if error_code(error) in _CLOSED_TOKEN:
+            return False
+        raise
+    return True

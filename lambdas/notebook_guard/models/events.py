@@ -61,3 +61,10 @@ class NotebookStateChangeEvent(EventBridgeModel):
     source: Literal["aws.sagemaker"]
     detail_type: Literal["SageMaker Notebook Instance State Change"] = Field(alias="detail-type")
     detail: NotebookStateChange
+
+
+# The rule that feeds the resume function (the workflow's waits): every state change of every notebook, whatever
+# its status; the function keeps those a wait is registered for. The stack deploys it (infra/constructs/resumption.py)
+# and the simulation routes the fake's events through the same pattern.
+WAIT_EVENTS_PATTERN = {"source": ["aws.sagemaker"], "detail-type": [STATE_CHANGE_DETAIL_TYPE]}
+SCHEDULED_DETAIL_TYPE = "Scheduled Event"

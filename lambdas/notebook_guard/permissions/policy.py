@@ -12,7 +12,7 @@ strings (the local simulation deploys the same documents into moto). Scoping:
 - ``kms:CreateGrant`` only through SageMaker (``kms:ViaService``) and for AWS resources
   (``kms:GrantIsForAWSResource``).
 - Snapshot bucket objects, the audit table, the alert topic (and its key), the state machine, the step roles.
-- ``"*"`` only for actions without resource-level permissions (Describe/List).
+- ``"*"`` only for actions without resource-level permissions (Describe/List, and states:SendTaskSuccess).
 
 Each wildcard resource carries the reason the stack's cdk-nag acknowledgement gives.
 """
@@ -100,6 +100,12 @@ CONDITIONS = {
         "StringEquals": {"kms:ViaService": f"sagemaker.{names.region}.amazonaws.com"},
         "Bool": {"kms:GrantIsForAWSResource": "true"},
     },
+}
+# Actions on "*" that are not read-only: why each must be (the others are Describe/List actions).
+_STAR_REASONS = {
+    "states:SendTaskSuccess": "states:SendTaskSuccess has no resource type in the Service Authorization Reference "
+    "(AWS Step Functions), so it can only be allowed on *; the task token names the task, and the function holds "
+    "only the tokens its own state machine's waits registered.",
 }
 _ACTION_WILDCARDS = {
     "kms:GenerateDataKey*": "GenerateDataKey and GenerateDataKeyWithoutPlaintext on the alert topic's key, which "
@@ -192,6 +198,8 @@ def render(principal: Principal, names: Names) -> Policy:
         if resources:
             grouped.setdefault((tuple(sorted(resources)), condition), []).append(action)
     statements = []
+    star_read_only: list[str] = []
+    star_other: list[str] = []
     for (resources, condition), actions in sorted(grouped.items(), key=lambda item: (sorted(item[1]), item[0])):
         actions = sorted(actions)
         statement: dict = {
@@ -202,10 +210,10 @@ def render(principal: Principal, names: Names) -> Policy:
         if json.loads(condition):
             statement["Condition"] = json.loads(condition)
         if resources == ("*",):
-            reasons["Resource::*"] = (
-                f"Read-only actions without resource-level permissions: {', '.join(actions)}."
-                if "Resource::*" not in reasons
-                else reasons["Resource::*"].rstrip(".") + ", " + ", ".join(actions) + "."
-            )
+            star_read_only += [a for a in actions if a not in _STAR_REASONS]
+            star_other += [a for a in actions if a in _STAR_REASONS]
         statements.append(statement)
+    if star_read_only or star_other:
+        texts = [f"Read-only actions without resource-level permissions: {', '.join(star_read_only)}."]
+        reasons["Resource::*"] = " ".join(texts[: bool(star_read_only)] + [_STAR_REASONS[a] for a in star_other])
     return Policy(tuple(statements), reasons)

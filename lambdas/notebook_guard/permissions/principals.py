@@ -50,6 +50,19 @@ SWEEP = Principal(
     (LIST, DESCRIBE, LIST_TAGS, *COORDINATION, *ALERTING),
     description="Evaluate every notebook of the region, hand violators on",
 )
+# Ends the workflow's callback waits: on SageMaker's state-change events and on its schedule (the reconciler). It
+# reads the wait records (by key, and all of them), Describes the notebook, answers the task, deletes the record.
+RESUME = Principal(
+    "Resume",
+    (
+        "dynamodb:GetItem",
+        "dynamodb:Scan",
+        "dynamodb:DeleteItem",
+        DESCRIBE,
+        "sfn:SendTaskSuccess",
+    ),
+    description="End the workflow's waits on SageMaker's state-change events and on a schedule",
+)
 CLI_AUDIT = Principal("audit", (LIST, DESCRIBE, LIST_TAGS), "any", "notebook-guard audit (read-only)")
 CLI_PLAN = Principal(
     "plan",
@@ -78,7 +91,7 @@ CLI_RESTORE = Principal(
     "any",
     "notebook-guard restore SNAPSHOT",
 )
-DETECTION = (INTAKE, SWEEP)
+DETECTION = (INTAKE, SWEEP, RESUME)
 CLI = (CLI_AUDIT, CLI_PLAN, CLI_RESTORE)
 
 # The steps whose roles the Preflight proves, before anything destructive, by simulating their policies.

@@ -62,6 +62,10 @@ SAR_SQS = Source(
     "Service Authorization Reference: Actions, resources, and condition keys for Amazon SQS",
     "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsqs.html",
 )
+STATES_SEND_TASK_SUCCESS = Source(
+    "AWS Step Functions API Reference: SendTaskSuccess",
+    "https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskSuccess.html",
+)
 STATES_DESCRIBE_EXECUTION = Source(
     "AWS Step Functions API Reference: DescribeExecution",
     "https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html",
@@ -261,6 +265,18 @@ APIS: tuple[Api, ...] = (
         "A ConditionExpression needs no further action.",
     ),
     Api(
+        "dynamodb:DeleteItem",
+        (Need("dynamodb:DeleteItem", "coordination-table"),),
+        SAR_DYNAMODB,
+        "A wait's record, deleted conditionally on its token: a ConditionExpression needs no further action.",
+    ),
+    Api(
+        "dynamodb:Scan",
+        (Need("dynamodb:Scan", "coordination-table"),),
+        SAR_DYNAMODB,
+        "The reconciler's list of registered waits (a filter on the sort key; the table is small).",
+    ),
+    Api(
         "sqs:SendMessage",
         (Need("sqs:SendMessage", "queue"),),
         SAR_SQS,
@@ -283,6 +299,15 @@ APIS: tuple[Api, ...] = (
         "Publishing to a topic encrypted with a customer managed key needs the key.",
     ),
     Api("sfn:StartExecution", (Need("states:StartExecution", "state-machine"),), SAR_STATES),
+    Api(
+        "sfn:SendTaskSuccess",
+        (Need("states:SendTaskSuccess", "*"),),
+        SAR_STATES,
+        "The Service Authorization Reference lists no resource type for states:SendTaskSuccess (nor for "
+        "SendTaskFailure and SendTaskHeartbeat): a policy can only allow it on \"*\". The token itself names the "
+        "task; notebook-guard only holds tokens of its own state machine's waits. "
+        + STATES_SEND_TASK_SUCCESS.url,
+    ),
     *(
         Api(f"ec2:{operation}", (Need(f"ec2:{operation}", "*"),), SAR_EC2, "Read-only Describe action, granted on *.")
         for operation in (
