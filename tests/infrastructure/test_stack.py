@@ -50,10 +50,15 @@ def test_native_state_change_rule_needs_no_trail(default_stack):
     } in patterns
 
 
+def _rules_of(synth, guard) -> list[dict]:
+    arn = {"Fn::GetAtt": [synth.logical_id(guard.function), "Arn"]}
+    return [r for r in _rules(synth) if any(t["Arn"] == arn for t in r["Targets"])]
+
+
 def test_both_event_rules_target_the_intake_with_retries_and_a_dead_letter_queue(default_stack):
     intake = default_stack.logical_id(default_stack.stack.detection.intake.function)
     dlq = default_stack.logical_id(default_stack.stack.detection.intake_dlq)
-    event_rules = [r for r in _rules(default_stack) if "EventPattern" in r]
+    event_rules = [r for r in _rules_of(default_stack, default_stack.stack.detection.intake) if "EventPattern" in r]
     assert len(event_rules) == 2
     for rule in event_rules:
         (target,) = rule["Targets"]
@@ -64,18 +69,73 @@ def test_both_event_rules_target_the_intake_with_retries_and_a_dead_letter_queue
 
 def test_sweep_runs_hourly_by_default(default_stack):
     sweep = default_stack.logical_id(default_stack.stack.detection.sweep.function)
-    scheduled = [r for r in _rules(default_stack) if "ScheduleExpression" in r]
+    scheduled = [r for r in _rules_of(default_stack, default_stack.stack.detection.sweep) if "ScheduleExpression" in r]
     assert [r["ScheduleExpression"] for r in scheduled] == ["rate(1 hour)"]
     assert scheduled[0]["Targets"][0]["Arn"] == {"Fn::GetAtt": [sweep, "Arn"]}
 
 
 def test_sweep_schedule_is_configurable(existing_stack):
-    assert [r["ScheduleExpression"] for r in _rules(existing_stack) if "ScheduleExpression" in r] == [
+    sweep = existing_stack.stack.detection.sweep
+    assert [r["ScheduleExpression"] for r in _rules_of(existing_stack, sweep) if "ScheduleExpression" in r] == [
         "cron(0 6 * * ? *)"
     ]
 
 
-def test_async_functions_have_a_dead_letter_queue(default_stack):
+# --- the waits: resume function, its rules and permissions ----------------------------------------------------------
+
+
+def test_every_state_change_and_a_five_minute_schedule_feed_the_resume_function(default_stack):
+    resumption = default_stack.stack.resumption
+    rules = _rules_of(default_stack, resumption.function)
+    patterns = [r["EventPattern"] for r in rules if "EventPattern" in r]
+    # Every status: no filter on NotebookInstanceStatus (the intake's rule keeps its Pending/InService filter).
+    assert patterns == [{"source": ["aws.sagemaker"], "detail-type": ["SageMaker Notebook Instance State Change"]}]
+    assert [r["ScheduleExpression"] for r in rules if "ScheduleExpression" in r] == ["rate(5 minutes)"]
+    dlq = default_stack.logical_id(resumption.dead_letters)
+    for rule in rules:
+        (target,) = rule["Targets"]
+        assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [dlq, "Arn"]}}
+        assert target["RetryPolicy"]["MaximumRetryAttempts"] >= 1
+    props = default_stack.json["Resources"][default_stack.logical_id(resumption.function.function)]["Properties"]
+    assert props["Handler"] == "notebook_guard.handlers.resume.handler" and "DeadLetterConfig" in props
+
+
+def test_only_the_waits_may_answer_a_task_and_only_send_task_success(default_stack):
+    """states:SendTaskSuccess has no resource type in the Service Authorization Reference: it can only be allowed
+    on "*" (acknowledged with that reason); SendTaskFailure and SendTaskHeartbeat are granted to no one."""
+    functions = {**_functions(default_stack), "resume": default_stack.stack.resumption.function}
+    holders = []
+    for key, guard in functions.items():
+        for statement in _statements_of_role(default_stack, default_stack.logical_id(guard.role)):
+            actions = _as_list(statement["Action"])
+            assert not {"states:SendTaskFailure", "states:SendTaskHeartbeat", "states:*"} & set(actions)
+            if "states:SendTaskSuccess" in actions:
+                assert statement["Resource"] == "*" and actions == ["states:SendTaskSuccess"], statement
+                holders.append(key)
+    assert sorted(holders) == ["Await", "resume"]
+    reasons = [reason for rule, reason in _acknowledgements(default_stack.app) if "Resource::*" in rule]
+    assert any("states:SendTaskSuccess has no resource type" in r for r in reasons)
+
+
+def test_wait_records_live_in_the_coordination_table_only(default_stack):
+    table = {"Fn::GetAtt": [default_stack.logical_id(default_stack.stack.storage.coordination_table), "Arn"]}
+    resume = default_stack.stack.resumption.function
+    statements = _statements_of_role(default_stack, default_stack.logical_id(resume.role))
+    dynamo = [s for s in statements if any(a.startswith("dynamodb:") for a in _as_list(s["Action"]))]
+    assert dynamo and all(s["Resource"] == table for s in dynamo)
+    actions = {a for s in dynamo for a in _as_list(s["Action"])}
+    assert actions == {"dynamodb:GetItem", "dynamodb:Scan", "dynamodb:DeleteItem"}
+
+
+def test_the_waits_listen_for_the_deployed_heartbeats(default_stack):
+    step = default_stack.stack.workflow.steps["Await"]
+    env = default_stack.json["Resources"][default_stack.logical_id(step.function)]["Properties"]["Environment"]
+    assert env["Variables"]["NG_EVENT_WAIT_SECONDS"] == (
+        "stable=600,stopped=180,gone=180,in-service=600,updated=180,running=600"
+    )
+
+
+def test_async_functions_have_a_dead_letter_queue(default_stack):  # the resume function: see the waits below
     for name in ("intake", "sweep"):
         guard = getattr(default_stack.stack.detection, name)
         props = default_stack.json["Resources"][default_stack.logical_id(guard.function)]["Properties"]

@@ -26,6 +26,8 @@ from notebook_guard.settings import Settings
 from notebook_guard.workflow_steps import COORDINATION_SORT_KEY
 
 WAIT = "wait"
+# Attributes a record may leave out: an earlier record's value must not survive into the next one.
+OPTIONAL_ATTRIBUTES = ("incarnation",)
 
 # What resolving a record came to (counted and logged by the callers).
 COMPLETED = "completed"  # this call answered the task
@@ -50,9 +52,12 @@ class Waits:
         return int(self.clock())
 
     def register(self, record: WaitRecord) -> None:
-        """Store the wait (replacing the notebook's previous one: its task has ended, the lease says so)."""
+        """Store the wait, replacing the notebook's previous one whole (its task has ended: the lease gives a notebook
+        one workflow, and a workflow waits on one thing at a time)."""
         key = notebook_key(record.notebook_arn, WAIT)
-        dynamodb.update_item(self.table, key, set_values=record.to_item(), region=self.settings.region)
+        item = record.to_item()
+        absent = tuple(name for name in OPTIONAL_ATTRIBUTES if name not in item)
+        dynamodb.update_item(self.table, key, set_values=item, remove=absent, region=self.settings.region)
 
     def find(self, notebook_arn: str) -> WaitRecord | None:
         item = dynamodb.get_item(self.table, notebook_key(notebook_arn, WAIT), self.settings.region)
