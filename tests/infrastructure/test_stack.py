@@ -200,7 +200,7 @@ def test_the_state_machine_may_invoke_exactly_the_steps(default_stack):
 def test_functions_are_python_arm64_json_logs_with_the_powertools_layer(default_stack):
     functions = default_stack.resources("AWS::Lambda::Function")
     ours = {k: v for k, v in functions.items() if v["Properties"].get("Handler", "").startswith("notebook_guard.")}
-    assert len(ours) == len(workflow_steps.STEPS) + 2
+    assert len(ours) == len(workflow_steps.STEPS) + 3  # and the intake, the sweep, the resume function
     for props in (v["Properties"] for v in ours.values()):
         assert re.fullmatch(r"python3\.(1[2-9])", props["Runtime"])
         assert props["Architectures"] == ["arm64"]

@@ -16,10 +16,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from botocore.exceptions import ClientError
+
 from notebook_guard.aws import dynamodb, sagemaker, stepfunctions
 from notebook_guard.domain.callbacks import Decision, WaitRecord, verdict
 from notebook_guard.domain.errors import LeaseLost
 from notebook_guard.domain.waits import WaitSchedule
+from notebook_guard.handlers.observability import logger
 from notebook_guard.services.coordination import notebook_key
 from notebook_guard.services.snapshots import creation_time_of
 from notebook_guard.settings import Settings
@@ -94,7 +97,12 @@ class Waits:
         answered = stepfunctions.send_task_success(
             record.token, json.dumps(found.answer, sort_keys=True), self.settings.region
         )
-        self.forget(record)
+        try:
+            self.forget(record)
+        except ClientError as error:
+            # The task has its answer: a record left behind only costs a later reader a closed token (then it is
+            # deleted) or expires with the table's TTL. Raising here would fail the wait step after its task ended.
+            logger.warning("Could not delete an answered wait", extra={"wait": record.public(), "error": str(error)})
         return COMPLETED if answered else ALREADY_CLOSED
 
     def forget(self, record: WaitRecord) -> bool:

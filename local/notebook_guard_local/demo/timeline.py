@@ -2,7 +2,8 @@
 
 Times come from the virtual clock (noted at each step Lambda's invocation); a polling loop (check, choice,
 wait, check...) is folded into one row that says how many checks it took and how long it waited; a callback wait
-says who answered it (SageMaker's event, the reconciler, or the wait itself) and after how long.
+says what it learnt and after how long, answered by SageMaker's event unless it says "already there" (the wait
+answered itself) or "via the reconciler".
 """
 
 
@@ -28,10 +29,12 @@ class TimelineRow:
     @property
     def label(self) -> str:
         if self.answer is not None:
-            who = {"registration": "already there", "event": "by its event", "reconciler": "by the reconciler"}
-            how = who.get(self.answer.get("resumed_by"), self.answer.get("resumed_by"))
+            # Answered by its event unless said otherwise.
+            who = {"registration": "already there", "reconciler": "via the reconciler"}
+            how = who.get(self.answer.get("resumed_by"), "")
             waited = (self.until or self.at) - self.at  # virtual time: to the next step
-            return f"{self.step}: {self.answer.get('state')} {how}" + (f", {duration(waited)}" if waited >= 1 else "")
+            parts = [str(self.answer.get("state")), how, duration(waited) if waited >= 1 else ""]
+            return f"{self.step}: " + ", ".join(p for p in parts if p)
         if self.checks > 1:
             return f"{self.step} ({self.checks} checks, {duration(self.until - self.at)})"
         return self.step
