@@ -12,7 +12,7 @@ $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python >= 3.11 is required, found " + sys.version.split()[0]'
 	$(PYTHON) -m venv $(VENV)
 
-$(LOCAL): $(BIN)/python requirements.txt requirements-local.txt pyproject.toml
+$(LOCAL): $(BIN)/python requirements.txt requirements-local.txt pyproject.toml setup.py
 	$(PIP) -r requirements-local.txt
 	$(PIP) --no-deps -e .
 	@touch $@
@@ -27,7 +27,7 @@ NO_AWS := env -u AWS_PROFILE -u AWS_DEFAULT_PROFILE -u AWS_ACCESS_KEY_ID -u AWS_
 	-u AWS_SESSION_TOKEN -u AWS_SECURITY_TOKEN -u AWS_ROLE_ARN -u AWS_WEB_IDENTITY_TOKEN_FILE \
 	-u AWS_CONTAINER_CREDENTIALS_FULL_URI -u AWS_CONTAINER_CREDENTIALS_RELATIVE_URI -u AWS_ENDPOINT_URL
 
-.PHONY: test demo lint synth bench clean
+.PHONY: test demo lint synth bench clean install-check
 
 test: $(DEV)
 	$(BIN)/ruff check .
@@ -36,8 +36,14 @@ test: $(DEV)
 demo: $(LOCAL)
 	$(BIN)/notebook-guard demo
 
+# Prints where the template went, the settings in use and the synth warnings.
 synth: $(DEV)
 	$(BIN)/python app.py
+
+# `pip install .` and `pipx install .` in clean venvs outside the repository, then `notebook-guard --version`
+# and `notebook-guard demo` there (dependencies from the package index; about two minutes).
+install-check:
+	bash scripts/install-check.sh
 
 bench: $(DEV)
 	$(BIN)/python -m notebook_guard_local.bench
@@ -46,4 +52,4 @@ lint: $(DEV)
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) cdk.out .pytest_cache
+	rm -rf $(VENV) cdk.out .pytest_cache build notebook_guard.egg-info

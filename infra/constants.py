@@ -15,6 +15,7 @@ SERVICE_NAME = PRODUCT
 METRICS = METRICS_NAMESPACE
 
 INTAKE_HANDLER = "notebook_guard.handlers.intake.handler"
+APPROVAL_ACTION_HANDLER = "notebook_guard.handlers.approval_action.handler"
 SWEEP_HANDLER = "notebook_guard.handlers.sweep.handler"
 RESUME_HANDLER = "notebook_guard.handlers.resume.handler"
 
@@ -55,6 +56,13 @@ STATE_CHANGE_DETAIL_TYPE = "SageMaker Notebook Instance State Change"
 # followed by Pending on the next start), so filtering them out saves most invocations, including the ones
 # our own workflow causes while it stops and deletes a notebook.
 STATE_CHANGE_STATUSES = ("Pending", "InService")
+
+# Security Hub (EventBridge detail types; the custom actions' ids: up to 20 alphanumeric characters, unique in
+# the account and region, so one deployment per account and region).
+SECURITY_HUB_IMPORTED_DETAIL_TYPE = "Security Hub Findings - Imported"
+SECURITY_HUB_CUSTOM_ACTION_DETAIL_TYPE = "Security Hub Findings - Custom Action"
+APPROVE_ACTION_ID = "NotebookGuardApprove"
+REJECT_ACTION_ID = "NotebookGuardReject"
 
 # Asynchronous invocations (EventBridge -> Lambda): how long and how often to retry before the DLQ.
 EVENT_MAX_AGE_HOURS = 2

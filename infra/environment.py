@@ -27,6 +27,9 @@ class DeployedNames:
     target_security_group_ids: list[str]
     # Subnets this stack created: approved implicitly when an approved list is given.
     created_subnet_ids: list[str]
+    # The Security Hub custom actions that approve or reject (None when the stack does not create them).
+    approve_action_arn: str | None = None
+    reject_action_arn: str | None = None
 
 
 def _csv(values: list[str] | tuple[str, ...]) -> str:
@@ -44,6 +47,15 @@ def lambda_environment(
         "NG_SWEEP_ACTION": settings.sweep_action.value,
         "NG_RESTART_ACTION": settings.effective_restart_action.value,
         "NG_RESTART_WINDOW_SECONDS": str(settings.restart_window_minutes * 60),
+        "NG_FINDING_ACTION": settings.effective_finding_action.value,
+        "NG_FINDING_UPDATES": str(settings.finding_updates).lower(),
+        "NG_SUPPRESS_EXEMPT_FINDINGS": str(settings.suppress_exempt_findings).lower(),
+        "NG_OWN_FINDINGS": str(settings.own_findings).lower(),
+        "NG_APPROVAL": settings.approval,
+        "NG_APPROVAL_TIMEOUT_SECONDS": str(settings.approval_timeout_hours * 3600),
+        "NG_APPROVAL_FALLBACK": settings.approval_fallback.value,
+        "NG_APPROVE_ACTION_ARN": names.approve_action_arn,
+        "NG_REJECT_ACTION_ARN": names.reject_action_arn,
         "NG_COORDINATION_TABLE": names.coordination_table,
         "NG_MAX_ATTEMPTS": str(settings.max_attempts),
         "NG_ATTEMPT_WINDOW_SECONDS": str(settings.attempt_window_hours * 3600),

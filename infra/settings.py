@@ -16,12 +16,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from infra import constants
+from notebook_guard.domain.approval import Approval
 from notebook_guard.domain.evaluation import DEFAULT_EXEMPT_TAG
 from notebook_guard.domain.models import Action
 from notebook_guard.domain.waits import DEFAULT_HEARTBEATS, TARGETS, WaitSchedule, heartbeat_key
 from notebook_guard.permissions import prevention
 from notebook_guard.settings import DEFAULT_ENDPOINTS
+from notebook_guard.workflow_steps import MAX_APPROVAL_WAIT_SECONDS
+
+from . import constants  # relative: the CLI ships this module as notebook_guard_local.stack.settings
 
 # Endpoint name -> what a notebook uses it for. The first five are what every private notebook needs.
 KNOWN_ENDPOINTS = {
@@ -166,6 +169,20 @@ class StackSettings(BaseModel):
     sweep_action: Action = Action.NOTIFY
     restart_action: Action | None = None  # None: the sweep's action
     restart_window_minutes: int = 10
+    # Security Hub: a control finding (SageMaker.1/.2/.3 FAILED, NEW) starts a workflow with finding_action (None:
+    # the sweep's); the workflow follows the notebook's findings (NOTIFIED, notes, RESOLVED), suppresses an exempt
+    # notebook's findings when asked, and imports its own finding per remediation when asked.
+    finding_action: Action | None = None
+    finding_rule: bool = True
+    finding_updates: bool = True
+    suppress_exempt_findings: bool = False
+    own_findings: bool = False
+    # The approval gate: never | existing-notebooks | always; how long a remediation waits for a person; what it
+    # does without an approval (notify or quarantine, never delete); the Security Hub custom actions to decide with.
+    approval: str = "never"
+    approval_timeout_hours: int = 72
+    approval_fallback: Action = Action.NOTIFY
+    approval_custom_actions: bool = True
     sweep_schedule: str = "rate(1 hour)"
     sweep_concurrency: int = 8
     # Network: an existing private network, or none (the stack creates one).
@@ -216,7 +233,7 @@ class StackSettings(BaseModel):
 
     # --- per-setting validation: each message says what is expected -----------------------------------------
 
-    @field_validator("event_action", "sweep_action", "restart_action", mode="before")
+    @field_validator("event_action", "sweep_action", "restart_action", "finding_action", mode="before")
     @classmethod
     def _action(cls, value: Any) -> Action | None:
         if value is None:
@@ -225,6 +242,30 @@ class StackSettings(BaseModel):
             return Action(str(value).strip().lower())
         except ValueError:
             raise ValueError("one of " + ", ".join(a.value for a in Action)) from None
+
+    @field_validator("approval_fallback", mode="before")
+    @classmethod
+    def _fallback(cls, value: Any) -> Action:
+        text = str(value).strip().lower()
+        if text not in (Action.NOTIFY.value, Action.QUARANTINE.value):
+            raise ValueError("notify or quarantine (without an approval nothing is deleted)")
+        return Action(text)
+
+    @field_validator("approval", mode="before")
+    @classmethod
+    def _approval(cls, value: Any) -> str:
+        text = str(value).strip().lower()
+        if text not in {a.value for a in Approval}:
+            raise ValueError(
+                "never, existing-notebooks (every trigger but create) or always: who must approve a remediation"
+            )
+        return text
+
+    @field_validator("approval_timeout_hours", mode="before")
+    @classmethod
+    def _approval_timeout(cls, value: Any) -> int:
+        # The state machine's timeout keeps room for the longest approval wait plus the remediation itself.
+        return _int(value, 1, MAX_APPROVAL_WAIT_SECONDS // 3600)
 
     @field_validator("sweep_schedule", mode="before")
     @classmethod
@@ -325,7 +366,17 @@ class StackSettings(BaseModel):
             raise ValueError("distinct endpoint names from: " + ", ".join(KNOWN_ENDPOINTS))
         return names
 
-    @field_validator("create_endpoints", "trail_enabled", "prevention_policy", mode="before")
+    @field_validator(
+        "create_endpoints",
+        "trail_enabled",
+        "finding_rule",
+        "finding_updates",
+        "suppress_exempt_findings",
+        "own_findings",
+        "approval_custom_actions",
+        "prevention_policy",
+        mode="before",
+    )
     @classmethod
     def _flags(cls, value: Any) -> bool:
         return _bool(value)
@@ -520,6 +571,15 @@ class StackSettings(BaseModel):
     @property
     def effective_restart_action(self) -> Action:
         return self.restart_action or self.sweep_action
+
+    @property
+    def effective_finding_action(self) -> Action:
+        return self.finding_action or self.sweep_action
+
+    @property
+    def creates_custom_actions(self) -> bool:
+        """The Security Hub custom actions exist only when someone may have to approve."""
+        return self.approval != Approval.NEVER and self.approval_custom_actions
 
     @property
     def uses_existing_network(self) -> bool:

@@ -10,12 +10,19 @@ from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
 from infra import constants
+from infra.advice import advise
 from infra.constructs.alerting import Alerting
 from infra.constructs.detection import Detection
 from infra.constructs.functions import LambdaPackage
 from infra.constructs.network import Network
 from infra.constructs.prevention import PreventionPolicy
 from infra.constructs.resumption import Resumption
+from infra.constructs.security_hub import (
+    ApprovalAction,
+    CustomActions,
+    acknowledge_custom_resource_provider,
+    action_target_arn,
+)
 from infra.constructs.storage import Storage
 from infra.constructs.trail import Trail
 from infra.constructs.workflow import Workflow
@@ -69,6 +76,7 @@ class NotebookGuardStack(Stack):
             self.trail = Trail(self, "Trail", access_logs=self.storage.access_logs, log_retention=retention)
 
         package = LambdaPackage(self, "LambdaPackage", layer_version=settings.powertools_layer_version)
+        custom_actions = settings.creates_custom_actions
         names = DeployedNames(
             alert_topic_arn=self.alerting.topic.topic_arn,
             snapshot_bucket=self.storage.snapshot_bucket.bucket_name,
@@ -78,6 +86,8 @@ class NotebookGuardStack(Stack):
             target_subnet_ids=self.network.subnet_ids,
             target_security_group_ids=self.network.security_group_ids,
             created_subnet_ids=[] if settings.uses_existing_network else self.network.subnet_ids,
+            approve_action_arn=action_target_arn(self, constants.APPROVE_ACTION_ID) if custom_actions else None,
+            reject_action_arn=action_target_arn(self, constants.REJECT_ACTION_ID) if custom_actions else None,
         )
         created = names.created_subnet_ids if settings.approved_subnet_ids else []
         approved = [*settings.approved_subnet_ids, *created]
@@ -92,6 +102,8 @@ class NotebookGuardStack(Stack):
             target_security_group_ids=tuple(names.target_security_group_ids),
             approved_subnet_ids=tuple(approved),
             passrole_role_pattern=settings.passrole_role_pattern,
+            finding_statuses=("NOTIFIED", "RESOLVED", *(("SUPPRESSED",) if settings.suppress_exempt_findings else ())),
+            own_findings=settings.own_findings,
         )
         self.workflow = Workflow(
             self,
@@ -121,16 +133,34 @@ class NotebookGuardStack(Stack):
             log_retention=retention,
         )
 
-        # The waits' answers need no state machine ARN (SendTaskSuccess names the task by its token).
         self.resumption = Resumption(
             self,
             "Resumption",
             settings=settings,
             package=package,
-            environment=lambda_environment(settings, names),
-            names=resource_names,
+            environment=lambda_environment(settings, names, state_machine_arn=machine_arn),
+            names=replace(resource_names, state_machine_arn=machine_arn),
             log_retention=retention,
         )
+        self.custom_actions = (
+            CustomActions(self, "CustomActions", names=resource_names, log_retention=retention)
+            if custom_actions
+            else None
+        )
+        self.approval_action = None
+        if self.custom_actions is not None:
+            self.approval_action = ApprovalAction(
+                self,
+                "ApprovalAction",
+                package=package,
+                environment=lambda_environment(settings, names, state_machine_arn=machine_arn),
+                names=replace(resource_names, state_machine_arn=machine_arn),
+                log_retention=retention,
+                dead_letter_queue=self.detection.approval_dlq,
+                approve_arn=self.custom_actions.approve_arn,
+                reject_arn=self.custom_actions.reject_arn,
+            )
+            acknowledge_custom_resource_provider(self)
 
         self.alerting.watch_workflow(self.workflow.state_machine)
         for key, function in self.workflow.steps.items():
@@ -141,6 +171,9 @@ class NotebookGuardStack(Stack):
         self.alerting.watch_dead_letters("Sweep", self.detection.sweep_dlq)
         self.alerting.watch_function("Resume", self.resumption.function.function)
         self.alerting.watch_dead_letters("Resume", self.resumption.dead_letters)
+        if self.approval_action is not None:
+            self.alerting.watch_function("ApprovalAction", self.approval_action.function.function)
+            self.alerting.watch_dead_letters("ApprovalAction", self.detection.approval_dlq)
 
         CfnOutput(self, "AlertTopicArn", value=names.alert_topic_arn)
         CfnOutput(self, "StateMachineArn", value=machine_arn)
@@ -173,5 +206,6 @@ def build_app(context: dict | None = None, *, outdir: str | None = None) -> tupl
     app = App(context={**FEATURE_FLAGS, **(context or {})}, outdir=outdir)
     settings = StackSettings.from_context(app.node.get_all_context())
     stack = NotebookGuardStack(app, constants.STACK_NAME, settings=settings)
+    advise(stack, settings)
     Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))
     return app, stack

@@ -1,6 +1,6 @@
-"""How violators are found: two EventBridge rules (CloudTrail, native state change) feeding the intake
-function, and a schedule driving the sweep. Both functions are invoked asynchronously, so each has a
-dead-letter queue for the rule target (delivery failures) and for the function (handler failures)."""
+"""How violators are found: EventBridge rules (CloudTrail, native state change, Security Hub control findings)
+feeding the intake function, and a schedule driving the sweep. Both functions are invoked asynchronously, so each
+has a dead-letter queue for the rule target (delivery failures) and for the function (handler failures)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from infra import constants
 from infra.constructs.functions import GuardFunction, LambdaPackage
 from infra.permissions import Names, grant_of
 from infra.settings import StackSettings
+from notebook_guard.domain.findings import CONTROL_IDS, NOTEBOOK_RESOURCE_TYPE
 from notebook_guard.permissions import principals
 
 # Created without a subnet, and the call succeeded. `exists` applies to leaf fields only, hence `subnetId`.
@@ -34,6 +35,22 @@ STATE_CHANGE_PATTERN = {
     "source": ["aws.sagemaker"],
     "detail-type": [constants.STATE_CHANGE_DETAIL_TYPE],
     "detail": {"NotebookInstanceStatus": list(constants.STATE_CHANGE_STATUSES)},
+}
+# A SageMaker.1/.2/.3 control finding (consolidated or per-standard: both carry Compliance.SecurityControlId) about
+# a notebook, failed, active and still NEW. Our own BatchUpdateFindings also emit "Imported" events (User Guide,
+# "BatchUpdateFindings for customers"); they set NOTIFIED/RESOLVED/SUPPRESSED, so they never match. A pattern on a
+# field inside the findings array matches when any finding has it (EventBridge, "Arrays in event patterns").
+FINDING_PATTERN = {
+    "source": ["aws.securityhub"],
+    "detail-type": [constants.SECURITY_HUB_IMPORTED_DETAIL_TYPE],
+    "detail": {
+        "findings": {
+            "Compliance": {"Status": ["FAILED"], "SecurityControlId": list(CONTROL_IDS)},
+            "RecordState": ["ACTIVE"],
+            "Workflow": {"Status": ["NEW"]},
+            "Resources": {"Type": [NOTEBOOK_RESOURCE_TYPE]},
+        }
+    },
 }
 
 
@@ -64,6 +81,10 @@ class Detection(Construct):
         super().__init__(scope, construct_id)
         self.intake_dlq = dead_letter_queue(self, "IntakeDeadLetters")
         self.sweep_dlq = dead_letter_queue(self, "SweepDeadLetters")
+        # The Security Hub custom actions' function (infra.constructs.security_hub), when the stack creates them.
+        self.approval_dlq = (
+            dead_letter_queue(self, "ApprovalActionDeadLetters") if settings.creates_custom_actions else None
+        )
 
         self.intake = GuardFunction(
             self,
@@ -107,6 +128,17 @@ class Detection(Construct):
             "creation, or a restart of an older notebook",
             event_pattern=_pattern(STATE_CHANGE_PATTERN),
             targets=[intake_target],
+        )
+        self.finding_rule = (
+            events.Rule(
+                self,
+                "ControlFinding",
+                description="Security Hub: a SageMaker.1/.2/.3 control finding about a notebook, FAILED and NEW",
+                event_pattern=_pattern(FINDING_PATTERN),
+                targets=[intake_target],
+            )
+            if settings.finding_rule
+            else None
         )
         self.schedule_rule = events.Rule(
             self,

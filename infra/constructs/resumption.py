@@ -4,8 +4,7 @@ Every wait of the workflow is a callback task that registers its token in the co
 function answers it when the notebook gets there: on a state-change event (a rule of its own for every status;
 the detection rule keeps filtering Pending/InService for the intake) and on the reconciler's schedule, which
 ends waits whose events were lost. Invoked asynchronously, with a dead-letter queue for the rule targets and the
-function. ``states:SendTaskSuccess`` cannot be scoped to the state machine: the Service Authorization Reference
-lists no resource type for it (see the permission table), hence the acknowledged ``Resource::*``.
+function. ``states:SendTaskSuccess`` is granted on the remediation state machine only (see the permission table).
 """
 
 from __future__ import annotations

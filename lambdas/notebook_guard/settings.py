@@ -13,11 +13,12 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from notebook_guard.domain.approval import Approval
 from notebook_guard.domain.evaluation import DEFAULT_EXEMPT_TAG, Policy
 from notebook_guard.domain.lease import Limits
 from notebook_guard.domain.models import Action, Trigger
 from notebook_guard.domain.waits import DEFAULT_HEARTBEATS, TARGETS, WaitSchedule, heartbeat_key
-from notebook_guard.workflow_steps import EXECUTION_TIMEOUT_SECONDS
+from notebook_guard.workflow_steps import EXECUTION_TIMEOUT_SECONDS, MAX_APPROVAL_WAIT_SECONDS
 
 DEFAULT_ENDPOINTS = ("sagemaker.api", "sagemaker.runtime", "sts", "logs", "s3")
 
@@ -29,6 +30,15 @@ ENVIRONMENT = {
     "NG_SWEEP_ACTION": "sweep_action",
     "NG_RESTART_ACTION": "restart_action",
     "NG_RESTART_WINDOW_SECONDS": "restart_window_seconds",
+    "NG_FINDING_ACTION": "finding_action",
+    "NG_FINDING_UPDATES": "finding_updates",
+    "NG_SUPPRESS_EXEMPT_FINDINGS": "suppress_exempt_findings",
+    "NG_OWN_FINDINGS": "own_findings",
+    "NG_APPROVAL": "approval",
+    "NG_APPROVAL_TIMEOUT_SECONDS": "approval_timeout_seconds",
+    "NG_APPROVAL_FALLBACK": "approval_fallback",
+    "NG_APPROVE_ACTION_ARN": "approve_action_arn",
+    "NG_REJECT_ACTION_ARN": "reject_action_arn",
     "NG_COORDINATION_TABLE": "coordination_table",
     "NG_MAX_ATTEMPTS": "max_attempts",
     "NG_ATTEMPT_WINDOW_SECONDS": "attempt_window_seconds",
@@ -66,6 +76,9 @@ _LIST_FIELDS = {
 
 
 _EVENT_WAIT = re.compile(r"^(stable|stopped|gone|in[-_]service|updated|running)=([1-9][0-9]{0,4})$")
+_ACTION_TARGET = r"^arn:aws[a-z-]*:securityhub:[a-z0-9-]+:\d{12}:action/custom/[A-Za-z0-9]{1,20}$"
+# The longest an approval may wait: the state machine's timeout keeps room for it plus the remediation itself.
+MAX_APPROVAL_TIMEOUT_SECONDS = MAX_APPROVAL_WAIT_SECONDS
 _STEP_ROLE = re.compile(r"^[A-Za-z]+=arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 
 
@@ -90,6 +103,23 @@ class Settings(BaseModel):
     restart_action: Action | None = None
     # A state-change event of a notebook created at most this long before the event is a creation.
     restart_window_seconds: int = Field(default=600, ge=0, le=86400)
+    # A Security Hub control finding (SageMaker.1/.2/.3, FAILED, NEW): the sweep's action unless set. A finding
+    # arrives minutes to a day after the change it reports, for notebooks of any age: it is the sweep's kind of
+    # news, not a creation caught as it happens (the create trigger has already acted on those).
+    finding_action: Action | None = None
+    # Security Hub: follow each remediation on the notebook's control findings (NOTIFIED, notes, RESOLVED);
+    # SUPPRESSED for an exempt notebook when asked; import notebook-guard's own finding per remediation.
+    finding_updates: bool = True
+    suppress_exempt_findings: bool = False
+    own_findings: bool = False
+    # The approval gate (domain.approval): who must approve a remediation, how long it waits, what happens
+    # without an approval (rejected or timed out): notify or quarantine, never delete.
+    approval: Approval = Approval.NEVER
+    approval_timeout_seconds: int = Field(default=259200, ge=60, le=MAX_APPROVAL_TIMEOUT_SECONDS)
+    approval_fallback: Action = Action.NOTIFY
+    # The Security Hub custom actions a person approves or rejects with (their ARNs, as the stack creates them).
+    approve_action_arn: str | None = Field(default=None, pattern=_ACTION_TARGET)
+    reject_action_arn: str | None = Field(default=None, pattern=_ACTION_TARGET)
     # The coordination table (one lease per notebook); required to start workflows.
     coordination_table: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{3,255}$")
     max_attempts: int = Field(default=3, ge=1, le=100)
@@ -157,6 +187,13 @@ class Settings(BaseModel):
             raise ValueError(f"expected Step=arn:aws:iam::ACCOUNT:role/NAME pairs, got {bad}")
         return value
 
+    @field_validator("approval_fallback")
+    @classmethod
+    def _fallback(cls, value: Action) -> Action:
+        if value is Action.REMEDIATE:
+            raise ValueError("notify or quarantine: without an approval nothing is deleted")
+        return value
+
     @property
     def step_roles(self) -> dict[str, str]:
         """Step key -> the ARN of its role."""
@@ -214,6 +251,8 @@ class Settings(BaseModel):
             return self.sweep_action
         if trigger == Trigger.RESTART:
             return self.restart_action or self.sweep_action
+        if trigger == Trigger.FINDING:
+            return self.finding_action or self.sweep_action
         return self.event_action
 
     @classmethod

@@ -32,6 +32,9 @@ UPDATE_ITEM = "dynamodb:UpdateItem"  # the coordination table, conditionally
 DELETE_ITEM = "dynamodb:DeleteItem"  # the coordination table, conditionally (a wait's record)
 SEND_TASK_SUCCESS = "sfn:SendTaskSuccess"  # the answer to a callback task (a wait)
 LIFECYCLE = "sagemaker:DescribeNotebookInstanceLifecycleConfig"
+# A notebook's Security Hub control findings: found, then updated (NOTIFIED, notes, RESOLVED).
+FINDINGS = ("securityhub:GetFindings", "securityhub:BatchUpdateFindings")
+ALERT = ("sns:Publish", "sqs:SendMessage")  # an alert SNS refuses is parked in the dead-letter queue
 SUBNETS = "ec2:DescribeSubnets"
 
 STEPS: tuple[Step, ...] = (
@@ -45,10 +48,10 @@ STEPS: tuple[Step, ...] = (
     Step(
         "Lease",
         "notebook_guard.handlers.steps.lease.handler",
-        "Hold the notebook's lease (one workflow per notebook) and release it at the end",
+        "Hold the notebook's lease (one workflow per notebook), mark its findings NOTIFIED, release it at the end",
         30,
         # DescribeExecution: whether the holder of a lease that was not released still runs (takeover).
-        (GET_ITEM, UPDATE_ITEM, "sfn:DescribeExecution"),
+        (GET_ITEM, UPDATE_ITEM, "sfn:DescribeExecution", *FINDINGS),
     ),
     Step(
         "Snapshot",
@@ -87,6 +90,14 @@ STEPS: tuple[Step, ...] = (
         30,
         # The wait's record (UpdateItem), the notebook now, the answer to its own task, the record's removal.
         (UPDATE_ITEM, DESCRIBE, SEND_TASK_SUCCESS, DELETE_ITEM),
+    ),
+    Step(
+        "Approval",
+        "notebook_guard.handlers.steps.approval.handler",
+        "Ask a person to approve the remediation: keep the task token, alert how to approve, note the findings",
+        30,
+        # The token in the coordination table (UpdateItem), the request in the audit table (PutItem).
+        (UPDATE_ITEM, PUT_ITEM, *ALERT, *FINDINGS),
     ),
     Step(
         "Probe",
@@ -162,16 +173,21 @@ STEPS: tuple[Step, ...] = (
     Step(
         "Notify",
         "notebook_guard.handlers.steps.notify.handler",
-        "Record an outcome in the audit table and send its alert (or park it in the alert dead-letter queue)",
+        "Record an outcome in the audit table, write it on the notebook's findings and send its alert",
         30,
-        (DESCRIBE, "sns:Publish", "sqs:SendMessage", PUT_ITEM),
+        # UpdateItem: the coordination table remembers that Security Hub is not enabled (said once);
+        # BatchImportFindings: notebook-guard's own finding (own_findings).
+        (DESCRIBE, *ALERT, PUT_ITEM, UPDATE_ITEM, *FINDINGS, "securityhub:BatchImportFindings"),
     ),
 )
 
 ASL_PATH = "infra/statemachine/remediation.asl.json"
 # The state machine's TimeoutSeconds (the ASL file's, checked by a test): no execution runs longer, so a lease
-# whose holder never released it may be taken over once this has passed.
-EXECUTION_TIMEOUT_SECONDS = 172800
+# whose holder never released it may be taken over once this has passed. 48 hours for the remediation itself plus
+# the longest approval wait a deployment may choose (7 days, settings.MAX_APPROVAL_TIMEOUT_SECONDS).
+REMEDIATION_SECONDS = 172800
+MAX_APPROVAL_WAIT_SECONDS = 7 * 86400
+EXECUTION_TIMEOUT_SECONDS = REMEDIATION_SECONDS + MAX_APPROVAL_WAIT_SECONDS
 
 # The audit table (NG_AUDIT_TABLE): string partition key and string sort key with these names. The sort key
 # is "<time>#<execution name>#<what>", so a notebook's history reads in order.
@@ -182,7 +198,9 @@ AUDIT_SORT_KEY = "record_id"
 # approvals) can live beside the leases; items that may expire carry epoch seconds in COORDINATION_TTL_ATTRIBUTE.
 # A notebook's items share the partition "notebook#<ARN>": sort key "lease" (the lease, its attempts and the
 # last blocked alert), "exemption" (the exemption last announced) and "wait" (the callback wait in progress: its
-# task token, target and incarnation; services/callbacks.py).
+# task token, target and incarnation; services/callbacks.py). An execution waiting for a person has
+# "execution#<ARN>" / "approval" (its task token, services.approvals); "account#<id>#<region>" /
+# "securityhub-not-enabled" remembers that Security Hub was found off (said once).
 COORDINATION_PARTITION_KEY = "pk"
 COORDINATION_SORT_KEY = "sk"
 COORDINATION_TTL_ATTRIBUTE = "expires_at"

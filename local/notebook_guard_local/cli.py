@@ -1,7 +1,8 @@
-"""The ``notebook-guard`` command: audit, plan, restore, demo, prevent.
+"""The ``notebook-guard`` command: audit, plan, restore, approve, reject, demo, prevent, completion.
 
-Each subcommand lives in its own module under ``commands/`` and registers its own arguments; this module
-only assembles the parser and turns failures into exit codes. It is not part of the Lambda asset.
+Each subcommand lives in its own module under ``commands/`` and registers its own arguments (``register``) and
+the outputs it can print (``OUTPUTS``); this module assembles the parser, applies the global options and turns
+failures into exit codes. It is not part of the Lambda asset.
 """
 
 from __future__ import annotations
@@ -10,17 +11,29 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from notebook_guard_local.commands import audit, demo, plan, prevent, restore
-from notebook_guard_local.commands.common import AWS_ENVIRONMENT_HELP, EXIT_USAGE_OR_AWS_ERROR, add_region_option
+from notebook_guard_local.commands import approve, audit, completion, demo, plan, prevent, reject, restore
+from notebook_guard_local.commands.common import (
+    AWS_ENVIRONMENT_HELP,
+    EXIT_USAGE_OR_AWS_ERROR,
+    CommandParser,
+    UsageError,
+    add_global_options,
+    finish_arguments,
+)
+from notebook_guard_local.version import version_line
 
-SUBCOMMANDS = (audit, plan, restore, demo, prevent)
+SUBCOMMANDS = (audit, plan, restore, approve, reject, demo, prevent, completion)
 
 EPILOG = (
     """\
 Examples:
   notebook-guard audit --region eu-west-1
-  notebook-guard --region eu-west-1 audit --format json
+  notebook-guard --profile security audit --all-regions --output sarif > notebooks.sarif
+  notebook-guard plan churn-forecast --region eu-west-1 --output json
+  notebook-guard demo
   notebook-guard audit --help
+
+Every error is one line on stderr, "notebook-guard: error: ...", with exit code 2.
 
 """
     + AWS_ENVIRONMENT_HELP
@@ -28,34 +41,52 @@ Examples:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="notebook-guard",
         description="Find and remediate SageMaker notebook instances that run outside a VPC "
         "(Security Hub SageMaker.1/.2/.3).",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_region_option(parser, top_level=True)
+    parser.add_argument("--version", action="version", version=version_line())
+    add_global_options(parser, top_level=True)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in SUBCOMMANDS:
-        module.register(subparsers)
+        sub = module.register(subparsers)
+        add_global_options(sub, top_level=False, outputs=module.OUTPUTS)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
-    except SystemExit as exit_:  # argparse: 0 after --help, 2 on a usage error (message already printed)
+        args = finish_arguments(parser.parse_args(argv), {m.NAME: m.OUTPUTS for m in SUBCOMMANDS})
+    except UsageError as error:
+        text = " ".join(str(error).split())
+        print(f"notebook-guard: error: {text} (see '{error.prog} --help')", file=sys.stderr)
+        return EXIT_USAGE_OR_AWS_ERROR
+    except SystemExit as exit_:  # --help and --version: 0
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE_OR_AWS_ERROR
 
     from notebook_guard.aws import clients
+    from notebook_guard_local.aws_access import Access, configure
     from notebook_guard_local.commands.common import run_guarded
 
-    # Clients are cached per process: drop any made before this call's region and endpoint were known.
+    # Clients are cached per process: drop any made before this call's profile, region and endpoint were known.
     clients.reset()
     try:
-        return run_guarded(args.run, args)
+        access = Access(
+            profile=getattr(args, "profile", None),
+            endpoint_url=getattr(args, "endpoint_url", None),
+            quiet=args.quiet,
+            verbose=args.verbose,
+        )
+
+        def configured_run(parsed: argparse.Namespace) -> int:
+            configure(access)  # inside the guard: a bad --endpoint-url is a one-line error too
+            return parsed.run(parsed)
+
+        return run_guarded(configured_run, args)
     finally:
         clients.reset()
 

@@ -33,9 +33,17 @@ PLACEHOLDERS = Names(
     target_security_group_ids=("TARGET_SECURITY_GROUP",),
     passrole_role_pattern="PASSROLE_PATTERN",
     step_role_arns=tuple(f"arn:aws:iam::ACCOUNT:role/{s.upper()}_STEP_ROLE" for s in principals.SIMULATED_STEPS),
+    # As deployed with suppress_exempt_findings and own_findings on (each adds what its row shows).
+    finding_statuses=("NOTIFIED", "RESOLVED", "SUPPRESSED"),
+    own_findings=True,
 )
 CLI_NAMES = Names(
-    partition="aws", region="REGION", account="ACCOUNT", snapshot_bucket_arn="arn:aws:s3:::SNAPSHOT_BUCKET"
+    partition="aws",
+    region="REGION",
+    account="ACCOUNT",
+    snapshot_bucket_arn="arn:aws:s3:::SNAPSHOT_BUCKET",
+    coordination_table_arn="arn:aws:dynamodb:REGION:ACCOUNT:table/COORDINATION_TABLE",
+    state_machine_arn="arn:aws:states:REGION:ACCOUNT:stateMachine:REMEDIATION",
 )
 
 
@@ -95,15 +103,18 @@ def generated() -> str:
         "#### What each function's role holds",
         "",
         "Rendered by `notebook_guard.permissions.policy.render`, the function the stack builds every grant from "
-        "(placeholders in capitals). Besides these, each function may write its own log group and send X-Ray "
-        "traces; the state machine may invoke exactly the step functions.",
+        "(placeholders in capitals), as deployed with `suppress_exempt_findings` and `own_findings` on: without "
+        "them `SUPPRESSED` is not among the statuses and `securityhub:BatchImportFindings` is not granted. "
+        "`ApprovalAction` exists only when the stack creates the Security Hub custom actions; `ActionTargets` is "
+        "the deployment-time custom resource that creates them. Besides these, each function may write its own "
+        "log group and send X-Ray traces; the state machine may invoke exactly the step functions.",
         "",
-        *principal_table((*principals.step_principals(), *principals.DETECTION), PLACEHOLDERS),
+        *principal_table((*principals.step_principals(), *principals.DETECTION, *principals.STACK), PLACEHOLDERS),
         "",
         "#### What a CLI operator needs",
         "",
         "The policy for a person or role running the `notebook-guard` commands (`SNAPSHOT_BUCKET`: the bucket "
-        "`restore` reads):",
+        "`restore` reads; `COORDINATION_TABLE` and `REMEDIATION`: the stack's, for `approve` and `reject`):",
         "",
         *principal_table(principals.CLI, CLI_NAMES),
         "",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from typing import TextIO
 
@@ -29,6 +30,7 @@ class Progress:
         self._delay = delay
         self._last_draw = 0.0
         self._drawn = False
+        self._lock = threading.RLock()  # advanced from several threads (one per audited region)
 
     @staticmethod
     def _is_tty(stream: TextIO) -> bool:
@@ -37,17 +39,22 @@ class Progress:
         except (AttributeError, ValueError):
             return False
 
+    def grow(self, count: int = 1) -> None:
+        with self._lock:
+            self.total += count
+
     def advance(self, count: int = 1) -> None:
-        self.done += count
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if now - self._started < self._delay:
-            return
-        if self._drawn and now - self._last_draw < 0.1 and self.done < self.total:
-            return  # redraw at most ten times a second
-        self._last_draw = now
-        self._draw()
+        with self._lock:
+            self.done += count
+            if not self.enabled:
+                return
+            now = time.monotonic()
+            if now - self._started < self._delay:
+                return
+            if self._drawn and now - self._last_draw < 0.1 and self.done < self.total:
+                return  # redraw at most ten times a second
+            self._last_draw = now
+            self._draw()
 
     def render(self) -> str:
         share = self.done / self.total if self.total else 1.0
@@ -61,10 +68,11 @@ class Progress:
 
     def close(self) -> None:
         """Erase the bar so the report that follows starts on a clean line."""
-        if self._drawn:
-            self.stream.write("\r" + " " * len(self.render()) + "\r")
-            self.stream.flush()
-            self._drawn = False
+        with self._lock:
+            if self._drawn:
+                self.stream.write("\r" + " " * len(self.render()) + "\r")
+                self.stream.flush()
+                self._drawn = False
 
     def __enter__(self) -> Progress:
         return self

@@ -20,6 +20,7 @@ STEP_ROLE_PREFIX = "notebook-guard-step-"
 INTAKE_ROLE = "notebook-guard-intake"
 SWEEP_ROLE = "notebook-guard-sweep"
 RESUME_ROLE = "notebook-guard-resume"
+APPROVAL_ACTION_ROLE = "notebook-guard-approval-action"
 UNCONFIGURED = "notebook-guard-unconfigured"  # a name no real resource has: grants nothing that exists
 
 
@@ -73,7 +74,17 @@ def names_from_environment(
         approved_subnet_ids=_csv(environment.get("NG_APPROVED_SUBNET_IDS")),
         step_role_arns=step_role_arns
         or tuple(role_arn(step_role_name(s), account) for s in principals.SIMULATED_STEPS),
+        finding_statuses=(
+            "NOTIFIED",
+            "RESOLVED",
+            *(("SUPPRESSED",) if _flag(environment, "NG_SUPPRESS_EXEMPT_FINDINGS") else ()),
+        ),
+        own_findings=_flag(environment, "NG_OWN_FINDINGS"),
     )
+
+
+def _flag(environment: Mapping[str, str], name: str) -> bool:
+    return (environment.get(name) or "").strip().lower() == "true"
 
 
 @lru_cache(maxsize=256)
@@ -108,6 +119,7 @@ def deploy_detection_roles(
     deploy(principals.INTAKE, INTAKE_ROLE, names, account)
     deploy(principals.SWEEP, SWEEP_ROLE, names, account)
     deploy(principals.RESUME, RESUME_ROLE, names, account)
+    deploy(principals.APPROVAL_ACTION, APPROVAL_ACTION_ROLE, names, account)
 
 
 @contextmanager
@@ -120,13 +132,22 @@ def acting_as_principal(
         yield role_name
 
 
-def cli_names(region: str, account: str = DEFAULT_ACCOUNT, bucket: str | None = None) -> Names:
-    """The names a CLI operator's policy is rendered with: the snapshot bucket the command reads, if any."""
+def cli_names(
+    region: str,
+    account: str = DEFAULT_ACCOUNT,
+    bucket: str | None = None,
+    coordination_table: str | None = None,
+    state_machine_arn: str | None = None,
+) -> Names:
+    """The names a CLI operator's policy is rendered with: the snapshot bucket the command reads, if any; the
+    coordination table and state machine of an approval."""
     return Names(
         partition="aws",
         region=region,
         account=account,
         snapshot_bucket_arn=f"arn:aws:s3:::{bucket or UNCONFIGURED}",
+        coordination_table_arn=f"arn:aws:dynamodb:{region}:{account}:table/{coordination_table or UNCONFIGURED}",
+        state_machine_arn=state_machine_arn or f"arn:aws:states:{region}:{account}:stateMachine:{UNCONFIGURED}",
     )
 
 
@@ -161,6 +182,10 @@ def as_sweep(function):
     return running_as(principals.SWEEP, SWEEP_ROLE, detection_names)(function)
 
 
+def as_approval_action(function):
+    return running_as(principals.APPROVAL_ACTION, APPROVAL_ACTION_ROLE, detection_names)(function)
+
+
 CLI_PRINCIPALS = {p.name: p for p in principals.CLI}
 
 
@@ -172,11 +197,21 @@ def as_cli_command(run_guarded):
         principal = CLI_PRINCIPALS.get(getattr(args, "command", None) or "")
         if principal is None:
             return run_guarded(command, args)
-        region = getattr(args, "region", None) or os.environ.get("AWS_REGION") or "us-east-1"
+        regions = list(getattr(args, "regions", None) or [])
+        # Several regions (or --all-regions): the operator's policy for every region ("*" in the ARNs).
+        several = len(regions) > 1 or getattr(args, "all_regions", False)
+        region = "*" if several else (regions[:1] or [os.environ.get("AWS_REGION") or "us-east-1"])[0]
         reference = getattr(args, "snapshot", None) or ""
         in_uri = reference[5:].split("/", 1)[0] if reference.startswith("s3://") else None
         bucket = getattr(args, "bucket", None) or in_uri
-        with acting_as_principal(principal, cli_role_name(principal.name), cli_names(region, bucket=bucket)):
+        execution = getattr(args, "execution", None) or ""
+        machine = None
+        if ":execution:" in execution:  # the approval's state machine: arn:...:execution:MACHINE:NAME
+            head, tail = execution.split(":execution:", 1)
+            machine = f"{head}:stateMachine:{tail.rsplit(':', 1)[0]}"
+        table = getattr(args, "coordination_table", None) or os.environ.get("NG_COORDINATION_TABLE")
+        names = cli_names(region, bucket=bucket, coordination_table=table, state_machine_arn=machine)
+        with acting_as_principal(principal, cli_role_name(principal.name), names):
             return run_guarded(command, args)
 
     return wrapped

@@ -2,7 +2,7 @@
 notebooks behaving as AWS documents (the faithful fake), Wait states on a virtual clock, and the waits driven by
 SageMaker's state-change events as in AWS: the fake emits them, moto's EventBridge routes them (the stack's rule)
 to a queue that feeds the resume function, and the reconciler runs every 5 simulated minutes; the callback tasks
-behave as AWS documents (``fake.step_functions``). ``harness.events.restart(drop=1.0, ...)`` loses events,
+behave as AWS documents (``fake.callbacks``). ``harness.events.restart(drop=1.0, ...)`` loses events,
 duplicates, delays or reorders them, or crashes the resume function; the polling loops are the fallback.
 
 Shared by the workflow tests (``tests/workflow``) and the bench's transition count.
@@ -21,12 +21,13 @@ from moto.sns.models import sns_backends
 from notebook_guard.aws import clients
 from notebook_guard.domain.alerts import parse_alert_body
 from notebook_guard_local.fake import FakeNotebooks, Faults
+from notebook_guard_local.fake.callbacks import FaithfulCallbacks
 from notebook_guard_local.fake.clock import VirtualClock
 from notebook_guard_local.fake.enforcement import Enforcement
 from notebook_guard_local.fake.events import Delivery, StateChangeEvents
 from notebook_guard_local.fake.iam_simulation import SimulatePrincipalPolicy
 from notebook_guard_local.fake.notebooks import Timeline
-from notebook_guard_local.fake.step_functions import CallbackTasks
+from notebook_guard_local.fake.securityhub import FakeSecurityHub
 from notebook_guard_local.observability import discarded_metrics
 from notebook_guard_local.offline import FAKE_ACCESS_KEY
 from notebook_guard_local.roles import RESUME_ROLE, deploy_detection_roles, deploy_workflow_roles
@@ -56,8 +57,14 @@ class Harness:
     seam: LambdaSeam
     enforcement: Enforcement
     events: StateChangeEvents
-    callbacks: CallbackTasks
+    hub: FakeSecurityHub
+    callbacks: FaithfulCallbacks
     _earlier_executions: frozenset[str] = frozenset()
+
+    @property
+    def clock(self) -> VirtualClock:
+        """The virtual clock Wait states, retries, notebook transitions and task-token timeouts run on."""
+        return self.fake.clock
 
     @property
     def sagemaker(self):
@@ -95,6 +102,10 @@ class Harness:
         return name in self.backend.notebook_instances
 
     def run(self, name: str = "analysis", action: str | None = "remediate", trigger: str = "create", **extra):
+        return self.runner.wait(self.start(name, action, trigger, **extra))
+
+    def start(self, name: str = "analysis", action: str | None = "remediate", trigger: str = "create", **extra) -> str:
+        """Start an execution (as ``run`` does) without waiting for it; returns its ARN."""
         self.faults.calls.clear()
         notebook = self.backend.notebook_instances.get(name)
         payload = {
@@ -108,7 +119,37 @@ class Harness:
             "waits": ZERO_WAITS,
             **extra,
         }
-        return self.runner.run(payload)
+        return self.runner.start(payload)
+
+    def pending_approval(self, execution_arn: str, timeout: float = 30.0):
+        """The approval the execution waits for, once its Approval step has stored it. Read from moto's table
+        directly, so that polling makes no API call a test could attribute to a step."""
+        import time
+
+        from moto.dynamodb.models import dynamodb_backends
+        from moto.dynamodb.models.dynamo_type import DynamoType
+
+        from notebook_guard.services.approvals import PendingApproval, approval_key
+
+        table = dynamodb_backends[ACCOUNT][REGION].get_table(self.world.coordination_table)
+        key = approval_key(execution_arn)
+        deadline = time.monotonic() + timeout
+        while True:
+            item = table.get_item(*(DynamoType({"S": value}) for value in key.values()))
+            if item is not None and "token" in item.attrs:
+                values = {name: value.cast_value for name, value in item.attrs.items()}
+                return PendingApproval(
+                    execution_id=values["execution_id"],
+                    notebook_name=values["notebook_name"],
+                    notebook_arn=values["notebook_arn"],
+                    action=values["action"],
+                    requested_at=int(values["requested_at"]),
+                    timeout_at=int(values["timeout_at"]),
+                    token=values["token"],
+                )
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no approval stored for {execution_arn} after {timeout} s")
+            time.sleep(0.02)
 
     def state_change_event(self, name: str, status: str | None = None) -> dict:
         """The native state-change event SageMaker sends for the notebook as it is now (``status`` overrides)."""
@@ -159,6 +200,7 @@ class Harness:
         self.faults.clear()
         self.faults.calls.clear()
         self.seam.clear_hooks()
+        self.hub.reset()
         self._earlier_executions = {e["executionArn"] for e in self._all_executions()}
         sns_backends[ACCOUNT][REGION].topics[self.world.topic_arn].sent_notifications.clear()
         dynamodb = clients.client("dynamodb", REGION)
@@ -229,11 +271,13 @@ def harness_context(polling_only: bool = False):
         zero_time(clock) as clock,
         parse_definitions_once(),
         fast_client_retries(),
-        Faults(services=("sagemaker", "s3", "dynamodb", "ec2", "iam", "kms", "sns")) as faults,
+        Faults(services=("sagemaker", "s3", "dynamodb", "ec2", "iam", "kms", "sns", "securityhub")) as faults,
         FakeNotebooks(clock=clock) as fake,
-        CallbackTasks(clock) as callbacks,
         # Every step's call is checked against its role's generated policy (enforcement is on in the harness).
         Enforcement(fake=fake) as enforcement,
+        # Security Hub as AWS documents it (enabled), and callback tasks timed on the virtual clock.
+        FakeSecurityHub() as hub,
+        FaithfulCallbacks(clock) as callbacks,
         SimulatePrincipalPolicy(),
         LambdaSeam() as seam,
         discarded_metrics(),
@@ -254,4 +298,4 @@ def harness_context(polling_only: bool = False):
         deploy_detection_roles(runner.environment, REGION, state_machine_arn=runner.state_machine_arn)
         events = StateChangeEvents(fake, clock, REGION, ACCOUNT, role=RESUME_ROLE).install()
         faults.calls.clear()
-        yield Harness(world, runner, fake, faults, seam, enforcement, events, callbacks)
+        yield Harness(world, runner, fake, faults, seam, enforcement, events, hub, callbacks)

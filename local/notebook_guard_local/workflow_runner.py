@@ -39,7 +39,6 @@ from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 from notebook_guard.aws import clients
 from notebook_guard.settings import get_settings
 from notebook_guard.workflow_steps import (
-    ASL_PATH,
     CALLBACK_RESOURCE,
     EXTRA_SUBSTITUTIONS,
     STEPS,
@@ -48,9 +47,9 @@ from notebook_guard.workflow_steps import (
 )
 from notebook_guard_local.fake.clock import VirtualClock
 from notebook_guard_local.fake.enforcement import DEFAULT_ACCOUNT, acting_as
+from notebook_guard_local.resources import asl_path as packaged_asl_path
 from notebook_guard_local.roles import deploy_workflow_roles, step_role_name, step_role_setting
 
-ROOT = Path(__file__).resolve().parents[2]
 FUNCTION_PREFIX = "notebook-guard-step-"
 MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
 
@@ -175,7 +174,12 @@ def fast_client_retries(max_attempts: int = 3) -> Iterator[None]:
 
     fake_time = types.SimpleNamespace(sleep=lambda seconds: None, time=time.time, monotonic=time.monotonic)
     config = Config(retries={"mode": "standard", "max_attempts": max_attempts})
-    with mock.patch.object(clients, "RETRY_CONFIG", config), mock.patch.object(botocore.endpoint, "time", fake_time):
+    services = dict.fromkeys(clients.SERVICE_CONFIGS, config)
+    with (
+        mock.patch.object(clients, "RETRY_CONFIG", config),
+        mock.patch.object(clients, "SERVICE_CONFIGS", services),
+        mock.patch.object(botocore.endpoint, "time", fake_time),
+    ):
         clients.reset()
         yield
     clients.reset()
@@ -232,7 +236,7 @@ def render_definition(function_arns: dict[str, str], asl_path: Path | None = Non
     ``polling_only``: the same machine without its callback waits (each wait goes straight to its polling loop), the
     workflow as it was before the waits listened for events: the bench's baseline.
     """
-    text = (asl_path or ROOT / ASL_PATH).read_text()
+    text = (asl_path or packaged_asl_path()).read_text()
     values = {substitution_key(s): function_arns[s.key] for s in STEPS} | dict(EXTRA_SUBSTITUTIONS)
     for key, value in values.items():
         text = text.replace("${" + key + "}", value)

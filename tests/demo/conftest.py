@@ -17,7 +17,7 @@ FULL_FIELDS = ROOT / "examples" / "full-fields.json"
 def operator_roles(monkeypatch):
     """``plan`` and ``restore`` run as the CLI operator's roles, with the policies the README gives."""
     from notebook_guard.permissions import principals
-    from notebook_guard_local import operations
+    from notebook_guard_local import planning, restoring
     from notebook_guard_local.roles import cli_names, cli_role_name, running_as
 
     def names(_reference, options, *rest):
@@ -28,12 +28,12 @@ def operator_roles(monkeypatch):
 
     plan, restore = principals.CLI_PLAN, principals.CLI_RESTORE
     monkeypatch.setattr(
-        operations, "plan_remediation", running_as(plan, cli_role_name(plan.name), names)(operations.plan_remediation)
+        planning, "plan_remediation", running_as(plan, cli_role_name(plan.name), names)(planning.plan_remediation)
     )
     monkeypatch.setattr(
-        operations,
+        restoring,
         "restore_from_snapshot",
-        running_as(restore, cli_role_name(restore.name), names)(operations.restore_from_snapshot),
+        running_as(restore, cli_role_name(restore.name), names)(restoring.restore_from_snapshot),
     )
 
 

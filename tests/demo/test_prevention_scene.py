@@ -76,5 +76,5 @@ def test_the_demo_exits_1_when_its_prevention_scene_fails(monkeypatch, capsys):
     args = argparse.Namespace(scenario=None, report=None, action=None, region=None, no_alerts=True)
     assert run_demo(args) == 1
     out = capsys.readouterr().out
-    assert "VERDICT: all 6 notebooks as expected" in out  # the story itself went well...
+    assert "VERDICT: all 7 notebooks as expected" in out  # the story itself went well...
     assert "PREVENTION: NOT as expected" in out  # ...the scene did not, and the exit code says so

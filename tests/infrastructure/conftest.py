@@ -18,6 +18,13 @@ EXISTING_NETWORK = {
     "trail_enabled": "true",
     "sweep_schedule": "cron(0 6 * * ? *)",
     "passrole_role_pattern": "service-role/SageMaker-*",
+    # Approvals and Security Hub with every option on: custom actions, suppressed exempt findings, own findings.
+    "approval": "existing-notebooks",
+    "approval_timeout_hours": "48",
+    "approval_fallback": "quarantine",
+    "suppress_exempt_findings": "true",
+    "own_findings": "true",
+    "finding_action": "quarantine",
     "prevention_policy": "true",
     "prevention_exempt_role_arns": "arn:aws:iam::123456789012:role/BreakGlass",
 }
@@ -48,3 +55,4 @@ def default_stack(tmp_path_factory) -> Synthesized:
 @pytest.fixture(scope="session")
 def existing_stack(tmp_path_factory) -> Synthesized:
     return Synthesized(dict(EXISTING_NETWORK), str(tmp_path_factory.mktemp("existing")))
+

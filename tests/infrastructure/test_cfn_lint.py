@@ -1,4 +1,5 @@
-"""cfn-lint finds nothing in the synthesized templates (default and existing-network settings)."""
+"""cfn-lint finds nothing in the synthesized templates (default settings; an existing network with approvals and
+every Security Hub option)."""
 
 from __future__ import annotations
 

@@ -55,11 +55,11 @@ def _rules_of(synth, guard) -> list[dict]:
     return [r for r in _rules(synth) if any(t["Arn"] == arn for t in r["Targets"])]
 
 
-def test_both_event_rules_target_the_intake_with_retries_and_a_dead_letter_queue(default_stack):
+def test_the_event_rules_target_the_intake_with_retries_and_a_dead_letter_queue(default_stack):
     intake = default_stack.logical_id(default_stack.stack.detection.intake.function)
     dlq = default_stack.logical_id(default_stack.stack.detection.intake_dlq)
     event_rules = [r for r in _rules_of(default_stack, default_stack.stack.detection.intake) if "EventPattern" in r]
-    assert len(event_rules) == 2
+    assert len(event_rules) == 3  # CloudTrail, native state change, Security Hub control finding
     for rule in event_rules:
         (target,) = rule["Targets"]
         assert target["Arn"] == {"Fn::GetAtt": [intake, "Arn"]}
@@ -100,21 +100,27 @@ def test_every_state_change_and_a_five_minute_schedule_feed_the_resume_function(
     assert props["Handler"] == "notebook_guard.handlers.resume.handler" and "DeadLetterConfig" in props
 
 
-def test_only_the_waits_may_answer_a_task_and_only_send_task_success(default_stack):
-    """states:SendTaskSuccess has no resource type in the Service Authorization Reference: it can only be allowed
-    on "*" (acknowledged with that reason); SendTaskFailure and SendTaskHeartbeat are granted to no one."""
-    functions = {**_functions(default_stack), "resume": default_stack.stack.resumption.function}
+def test_only_the_waits_and_the_approval_may_answer_a_task_and_only_on_the_state_machine(default_stack):
+    """states:SendTask* is granted on the remediation state machine only (AWS authorizes a token against its state
+    machine): the waits (Await step, resume function) send successes only; SendTaskHeartbeat is granted to no one."""
+    stack = default_stack.stack
+    functions = {**_functions(default_stack), "resume": stack.resumption.function}
+    machine = default_stack.logical_id(stack.workflow.state_machine)
     holders = []
     for key, guard in functions.items():
         for statement in _statements_of_role(default_stack, default_stack.logical_id(guard.role)):
             actions = _as_list(statement["Action"])
             assert not {"states:SendTaskFailure", "states:SendTaskHeartbeat", "states:*"} & set(actions)
             if "states:SendTaskSuccess" in actions:
-                assert statement["Resource"] == "*" and actions == ["states:SendTaskSuccess"], statement
+                assert actions == ["states:SendTaskSuccess"], statement
+                resource = json.dumps(statement["Resource"])
+                # The resume function names the machine; the Await step (which the machine's definition references)
+                # its ARN built from the machine's fixed name, avoiding a dependency cycle.
+                assert statement["Resource"] == {"Ref": machine} or f":stateMachine:{stack.stack_name}-remediation" in (
+                    resource
+                ), statement
                 holders.append(key)
     assert sorted(holders) == ["Await", "resume"]
-    reasons = [reason for rule, reason in _acknowledgements(default_stack.app) if "Resource::*" in rule]
-    assert any("states:SendTaskSuccess has no resource type" in r for r in reasons)
 
 
 def test_wait_records_live_in_the_coordination_table_only(default_stack):
@@ -226,7 +232,15 @@ def test_the_runtime_contract_is_met(default_stack):
     env = intake["Properties"]["Environment"]["Variables"]
     # An empty approved list means "any subnet": left out rather than sent as "".
     # NG_WAIT_MAX_POLLS is for zero-second test schedules only: the deployed poll cap follows the wait bound.
-    contract = set(ENVIRONMENT) - {"AWS_REGION", "NG_APPROVED_SUBNET_IDS", "NG_STEP_ROLE_ARNS", "NG_WAIT_MAX_POLLS"}
+    # The custom actions' ARNs: only when the stack creates them (approval other than never).
+    contract = set(ENVIRONMENT) - {
+        "AWS_REGION",
+        "NG_APPROVED_SUBNET_IDS",
+        "NG_STEP_ROLE_ARNS",
+        "NG_WAIT_MAX_POLLS",
+        "NG_APPROVE_ACTION_ARN",
+        "NG_REJECT_ACTION_ARN",
+    }
     assert contract <= set(env)
     step = next(iter(default_stack.stack.workflow.steps.values()))
     step_env = default_stack.json["Resources"][default_stack.logical_id(step.function)]["Properties"]
@@ -366,14 +380,14 @@ def test_sns_denied_alarm_on_the_alert_dead_letter_queue_does_not_depend_on_the_
     assert fallback in alarm["AlarmActions"]
     # The fallback topic shares no key with the alert topic: a broken key policy cannot silence both.
     assert "KmsMasterKeyId" not in default_stack.json["Resources"][fallback["Ref"]]["Properties"]
-    # Notify, the intake and the sweep may park alerts there, and only there.
+    # Notify, Approval (its approval-requested alert), the intake and the sweep may park alerts there, and only there.
     queue = {"Fn::GetAtt": [default_stack.logical_id(alerting.dead_letters), "Arn"]}
     senders = []
     for key, guard in _functions(default_stack).items():
         statements = _statements_of_role(default_stack, default_stack.logical_id(guard.role))
         if any(s["Action"] == "sqs:SendMessage" and s["Resource"] == queue for s in statements):
             senders.append(key)
-    assert sorted(senders) == ["Notify", "intake", "sweep"]
+    assert sorted(senders) == ["Approval", "Notify", "intake", "sweep"]
 
 
 def test_an_existing_topic_is_used_and_only_the_fallback_topic_created(existing_stack):

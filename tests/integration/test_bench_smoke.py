@@ -17,9 +17,9 @@ def test_bench_runs_and_prints_the_table(tmp_path, capsys, monkeypatch):
     assert code == 0, out
     assert "| 30 | 5 ms | sweep |" in out and "| 30 | 0 ms | audit |" in out
     assert "Remediation time and state transitions (workflow): simulated timeline" in out
-    assert "| events delivered | 15.1 min | +4 s | +1.0 s | 27 | 27 | 0 |" in out
-    assert "| polling only (60 s, x2, capped at 180 s) | 18.0 min | +180 s | +45.0 s | 57 |" in out
-    assert "27 transitions per remediation with events delivered vs 297 with fixed 10 s polling" in out
+    assert "| events delivered | 15.1 min | +4 s | +1.0 s | 28 | 28 | 0 |" in out
+    assert "| polling only (60 s, x2, capped at 180 s) | 18.0 min | +180 s | +45.0 s | 58 |" in out
+    assert "28 transitions per remediation with events delivered vs 298 with fixed 10 s polling" in out
     assert "AWS API calls per remediation (events delivered" in out and "the Preflight's reads: " in out
     workflow = json.loads((tmp_path / "bench.json").read_text())["workflow"]
     lost = workflow["scenarios"]["every event dropped, reconciler down"]

@@ -77,7 +77,7 @@ def test_as_a_subprocess(account_300, tmp_path):
 
     assert result.returncode == 3, result.stderr
     report = json.loads(result.stdout)
-    assert report["region"] == REGION  # from AWS_REGION, no --region
+    assert report["regions"] == [REGION]  # from AWS_REGION, no --region
     listed = {row["name"] for row in report["notebooks"] if not row["exempt"]}
     assert listed == {n.name for n in account_300.notebooks if n.actionable}
 

@@ -69,7 +69,7 @@ def test_exit_2_without_credentials(monkeypatch, capsys):
 
     err = capsys.readouterr().err
     assert code == 2
-    assert err.startswith("notebook-guard: error: no AWS credentials") and "Traceback" not in err
+    assert err.splitlines()[-1].startswith("notebook-guard: error: no AWS credentials") and "Traceback" not in err
 
 
 def test_exit_2_without_a_region(monkeypatch, capsys):
@@ -112,16 +112,29 @@ def test_exit_2_on_an_aws_error(access_denied_endpoint, monkeypatch, capsys):
 
     captured = capsys.readouterr()
     assert code == 2 and captured.out == ""
-    assert captured.err.strip() == (
+    assert captured.err.strip().splitlines()[-1] == (
         "notebook-guard: error: ListNotebookInstances failed: AccessDeniedException: not authorized to list"
     )
 
 
-def test_usage_errors_exit_2(capsys):
-    assert main([]) == 2
-    assert main(["audit", "--format", "xml"]) == 2
-    assert main(["nonsense"]) == 2
-    assert "usage:" in capsys.readouterr().err
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        ([], "the following arguments are required: COMMAND"),
+        (["audit", "--format", "xml"], "argument --format: invalid choice: 'xml'"),
+        (["audit", "--output", "xml"], "argument --output: invalid choice: 'xml'"),
+        (["nonsense"], "invalid choice: 'nonsense'"),
+        (["restore", "x", "--output", "sarif"], "invalid choice: 'sarif'"),
+        (["--output", "sarif", "restore", "x"], "restore has no sarif output"),
+        (["audit", "-q", "-v"], "not allowed with argument"),
+        (["-q", "audit", "-v"], "not allowed with argument"),
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_2(argv, words, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("notebook-guard: error: ") and words in err, err
+    assert len(err.strip().splitlines()) == 1 and "--help" in err
 
 
 def test_plan_and_restore_need_their_argument(capsys):
@@ -138,13 +151,28 @@ def test_help_explains_the_aws_environment_with_an_example(command, capsys):
     assert "Examples:" in out
 
 
-def test_region_option_before_or_after_the_command(monkeypatch):
-    from notebook_guard_local.cli import build_parser
+def test_global_options_before_or_after_the_command(monkeypatch):
+    from notebook_guard_local.cli import SUBCOMMANDS, build_parser
+    from notebook_guard_local.commands.common import finish_arguments
 
-    parser = build_parser()
-    assert parser.parse_args(["--region", "eu-west-1", "audit"]).region == "eu-west-1"
-    assert parser.parse_args(["audit", "--region", "eu-west-1"]).region == "eu-west-1"
-    assert parser.parse_args(["audit"]).region is None
+    outputs = {m.NAME: m.OUTPUTS for m in SUBCOMMANDS}
+
+    def parse(*argv):
+        return finish_arguments(build_parser().parse_args(argv), outputs)
+
+    assert parse("--region", "eu-west-1", "audit").regions == ["eu-west-1"]
+    assert parse("audit", "--region", "eu-west-1").regions == ["eu-west-1"]
+    assert parse("--region", "eu-west-1", "audit", "--region", "us-east-1").regions == ["eu-west-1", "us-east-1"]
+    assert parse("audit").regions == []
+    assert parse("--profile", "a", "audit").profile == "a"
+    assert parse("audit", "--profile", "b").profile == "b"
+    assert parse("--output", "csv", "audit").output == "csv"
+    assert parse("audit", "--format", "json").output == "json"
+    assert parse("plan", "x", "--json").output == "json"
+    assert parse("restore", "x", "--json").output == "json"
+    assert parse("audit").output == "table"
+    assert parse("-q", "audit").quiet and parse("audit", "-v").verbose
+    assert parse("--endpoint-url", "http://127.0.0.1:9", "plan", "x").endpoint_url == "http://127.0.0.1:9"
 
 
 @mock_aws
@@ -170,4 +198,4 @@ def test_exit_2_when_a_notebook_cannot_be_evaluated(monkeypatch, capsys):
     rows = {row["name"]: row for row in json.loads(captured.out)["notebooks"]}
     assert code == 2
     assert rows["locked"]["error"] == "AccessDeniedException: denied" and rows["readable"]["error"] is None
-    assert "1 notebook(s) could not be evaluated" in captured.err
+    assert "1 notebook could not be evaluated" in captured.err

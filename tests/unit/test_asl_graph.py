@@ -45,10 +45,11 @@ def reachable(start: str, removed: set[str] = frozenset()) -> set[str]:
 
 
 def function_of(state: dict) -> str | None:
-    """The step function a Task calls: its Resource, or for a callback task its FunctionName."""
-    if state.get("Resource") == CALLBACK_RESOURCE:
-        return state["Parameters"]["FunctionName"]
-    return state.get("Resource")
+    """The step placeholder a Task invokes: as its Resource, or as the FunctionName of a lambda:invoke
+    integration (the approval's ``.waitForTaskToken`` task)."""
+    return state.get("Resource") if state.get("Resource") in STEP_OF else (state.get("Parameters") or {}).get(
+        "FunctionName"
+    )
 
 
 def states_calling(key: str) -> list[str]:
@@ -58,8 +59,12 @@ def states_calling(key: str) -> list[str]:
 PROBE = "${ProbeFunctionArn}"
 
 
+AWAIT = "${AwaitFunctionArn}"
+
+
 def callback_tasks() -> dict[str, dict]:
-    return {n: s for n, s in STATES.items() if s.get("Resource") == CALLBACK_RESOURCE}
+    """The waits' callback tasks (the approval's is a callback task too, but waits for a person)."""
+    return {n: s for n, s in STATES.items() if s.get("Resource") == CALLBACK_RESOURCE and function_of(s) == AWAIT}
 
 
 def failure_catchers() -> list[tuple[str, dict]]:
@@ -91,9 +96,13 @@ def test_delete_is_reachable_only_through_the_snapshot_and_the_preflight():
         (guard_state,) = states_calling(guard)
         assert delete not in reachable(DEFINITION["StartAt"], removed={guard_state}), guard
     # Nor can a failure path lead to it: no Catch reaches the Delete state (but a callback wait's, whose fallback is the
-    # polling loop of the same wait, on the same path: see the callback test below).
+    # polling loop of the same wait, on the same path: see the callback test below). (A person's refusal, or no
+    # decision, caught at the approval may lead to a quarantine, whose stop shares states with the remediation: that
+    # it never reaches the Delete is proved path by path in test_delete_is_unreachable_without_an_approval...)
     for name, state in failure_catchers():
         for catch in state.get("Catch", []):
+            if name == APPROVAL_TASK and "States.ALL" not in catch["ErrorEquals"]:
+                continue
             assert delete not in reachable(catch["Next"]), name
 
 
@@ -116,6 +125,12 @@ def test_a_failed_replacement_is_deleted_only_after_this_execution_created_it():
     }
     for name, state in failure_catchers():
         for catch in state.get("Catch", []):
+            if catch["Next"] == "What happens without approval?":
+                # Not a failure path: a rejected or timed-out approval falls back to notify or quarantine, which
+                # shares the stop states with the remediation; the walk that follows the action along each path
+                # (test_delete_is_unreachable_without_an_approval_when_the_approval_applies) shows that no Delete,
+                # hence no Discard, follows it.
+                continue
             assert discard not in reachable(catch["Next"]), name
     # Once discarded, the replacement's deletion is awaited (its event, or the polling loop): Create comes only after
     # the wait for "gone" says so.
@@ -250,9 +265,10 @@ def test_every_wait_starts_as_a_callback_task_with_a_heartbeat_that_falls_back_t
     assert seen_targets <= set(TARGETS) and seen_targets >= {"stable", "stopped", "gone", "in-service"}
 
 
-def test_the_task_token_goes_to_the_wait_step_only():
+def test_the_task_token_goes_to_the_wait_step_and_the_approval_step_only():
     text = json.dumps(DEFINITION)
-    assert text.count("$$.Task.Token") == len(callback_tasks())
+    assert text.count("$$.Task.Token") == len(callback_tasks()) + 1  # and the approval's
+    assert STATES[APPROVAL_TASK]["Parameters"]["Payload"]["token.$"] == "$$.Task.Token"
     for state in callback_tasks().values():
         assert list(state["Parameters"]) == ["FunctionName", "Payload"]  # nothing else of the task gets the token
 
@@ -262,8 +278,136 @@ def test_state_names_are_short_sentences():
         assert name[0].isupper() and len(name) <= 80, name
 
 
-def test_the_workflow_guide_shows_every_state():
+def test_the_workflow_guide_shows_the_state_machine_as_it_is():
+    """docs/workflow.md's diagram is generated from the ASL file (python -m notebook_guard_local.asl_diagram)."""
+    from notebook_guard_local import asl_diagram
+
     guide = (ROOT / "docs" / "workflow.md").read_text()
-    diagram = guide.split("```mermaid", 1)[1].split("```", 1)[0]
-    missing = [n for n in STATES if not n.startswith("Note that '") and f'"{n}"' not in diagram]
-    assert missing == [], f"docs/workflow.md's diagram is out of date: {missing}"
+    assert asl_diagram.block_of(guide) == asl_diagram.generated(), "run: python -m notebook_guard_local.asl_diagram"
+    missing = [n for n in STATES if not n.startswith("Note that '") and f'"{n}"' not in asl_diagram.generated()]
+    assert missing == []
+
+
+def test_the_diagram_labels_say_what_each_choice_tests():
+    from notebook_guard_local.asl_diagram import label
+
+    assert label({"Variable": "$.loop.stuck", "BooleanEquals": True, "Next": "x"}) == "loop.stuck=true"
+    rule = {"And": [{"Variable": "$.action", "StringEquals": "remediate"}, {"Variable": "$.x", "IsPresent": False}]}
+    assert label(rule) == "action=remediate & no x"
+    assert label({"Not": {"Variable": "$.n", "NumericGreaterThan": 2}}) == "not (n>2)"
+
+
+# The approval gate ---------------------------------------------------------------------------------------------
+APPROVAL_TASK = "Ask a person to approve"
+APPROVAL_GATE = "Does a person have to approve?"
+
+
+def _leaf(rule: dict, facts: dict) -> bool | None:
+    """A Choice rule's verdict on the facts known along a path (None: depends on what is not known)."""
+    variable = rule["Variable"]
+    if "IsNull" in rule:
+        if variable not in facts:
+            return None
+        return (facts[variable] is None) == rule["IsNull"]
+    if "IsPresent" in rule:
+        if variable not in facts:
+            return None
+        return (facts[variable] is not None) == rule["IsPresent"]
+    if facts.get(variable) is None:
+        return None
+    for operator in ("BooleanEquals", "StringEquals"):
+        if operator in rule:
+            return facts[variable] == rule[operator]
+    return None
+
+
+def _verdict(rule: dict, facts: dict) -> bool | None:
+    if "And" in rule:
+        verdicts = [_verdict(r, facts) for r in rule["And"]]
+        return False if False in verdicts else (True if all(verdicts) else None)
+    if "Or" in rule:
+        verdicts = [_verdict(r, facts) for r in rule["Or"]]
+        return True if True in verdicts else (False if all(v is False for v in verdicts) else None)
+    if "Not" in rule:
+        verdict = _verdict(rule["Not"], facts)
+        return None if verdict is None else not verdict
+    return _leaf(rule, facts)
+
+
+def deletes_reached(approval_required: bool) -> set[tuple[str, str]]:
+    """Walk the machine tracking what a path knows (the action, whether approval is required, the decision so far)
+    and return the (action, decision) of every path that reaches Delete."""
+    (delete,) = states_calling("Delete")
+    start = (DEFINITION["StartAt"], "remediate", "none")
+    seen, todo, reached = set(), [start], set()
+    while todo:
+        node, action, decision = todo.pop()
+        if (node, action, decision) in seen:
+            continue
+        seen.add((node, action, decision))
+        state = STATES[node]
+        if node == delete:
+            reached.add((action, decision))
+        facts = {
+            "$.approval.required": approval_required,
+            "$.action": action,
+            "$.approval.decision": None if decision == "none" else decision,
+            # SendTaskSuccess carries the decision: approved, or (someone's mistake) an answer without approved=true.
+            "$.approval.decision.approved": {"approved": True, "answered": False}.get(decision),
+        }
+        nexts: list[tuple[str, str, str]] = []
+        if state["Type"] == "Choice":
+            for rule in state["Choices"]:
+                verdict = _verdict(rule, facts)
+                if verdict is not False:
+                    nexts.append((rule["Next"], action, decision))
+                if verdict is True:
+                    break
+            else:
+                nexts.append((state["Default"], action, decision))
+        elif node == APPROVAL_TASK:
+            nexts.append((state["Next"], action, "approved"))
+            nexts.append((state["Next"], action, "answered"))
+            for catch in state["Catch"]:
+                refused = "States.ALL" not in catch["ErrorEquals"]
+                nexts.append((catch["Next"], action, "refused" if refused else decision))
+        elif state["Type"] == "Pass" and state.get("ResultPath") == "$.action":
+            nexts.append((state["Next"], state["Result"], decision))
+        else:
+            nexts += [(n, action, decision) for n in successors(state)]
+        todo += nexts
+    return reached
+
+
+def test_delete_is_unreachable_without_an_approval_when_the_approval_applies():
+    # Refused, timed out, or answered without approved=true: never the Delete.
+    assert deletes_reached(approval_required=True) == {("remediate", "approved")}
+    # The gate does not stand in the way when the deployment needs no approval.
+    assert deletes_reached(approval_required=False) == {("remediate", "none")}
+
+
+def test_the_approval_gate_comes_after_the_snapshot_and_the_preflight_and_before_stop_and_delete():
+    (gate,) = [n for n in STATES if n == APPROVAL_GATE]
+    for key in ("Snapshot", "Preflight"):
+        (state,) = states_calling(key)
+        assert gate not in reachable(DEFINITION["StartAt"], removed={state}), key
+    for key in ("Stop", "Delete", "Create"):
+        for state in states_calling(key):
+            assert state not in reachable(DEFINITION["StartAt"], removed={gate}), key
+
+
+def test_the_approval_waits_for_a_callback_at_most_the_approval_timeout_and_falls_back_without_one():
+    (task,) = states_calling("Approval")
+    state = STATES[task]
+    assert state["Resource"] == "arn:aws:states:::lambda:invoke.waitForTaskToken"
+    assert state["Parameters"]["Payload"]["token.$"] == "$$.Task.Token"
+    assert state["TimeoutSecondsPath"] == "$.approval.timeout_seconds"
+    caught = {e: c["Next"] for c in state["Catch"] for e in c["ErrorEquals"]}
+    fallback = caught["ApprovalRejected"]
+    assert caught["States.Timeout"] == fallback and STATES[fallback]["Type"] == "Choice"
+    # Rejected or timed out: quarantine (the stop only) or notify; the delete is reached by neither.
+    (delete,) = states_calling("Delete")
+    quarantine = {c["Next"] for c in STATES[fallback]["Choices"]}
+    assert {STATES[q].get("Result") for q in quarantine} == {"quarantine"}
+    assert STATES[fallback]["Default"] == "Alert about the violation"
+    assert delete not in reachable(STATES[fallback]["Default"])

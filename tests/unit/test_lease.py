@@ -137,6 +137,14 @@ def test_a_recheck_of_a_recently_blocked_instance_is_flagged_so_the_trigger_does
     assert not decide(LeaseRecord(), request(), NOW, LIMITS).blocked_recently
 
 
+def test_a_notify_after_a_recent_blocked_alert_of_the_same_instance_is_already_notified():
+    blocked = {"instance": INSTANCE, "fingerprint": "f", "alerted_at": NOW - 600}
+    decision = decide(LeaseRecord(blocked=blocked), request(action="notify", trigger="sweep"), NOW, LIMITS)
+    assert decision.verdict is Verdict.ALREADY_NOTIFIED
+    stale = {**blocked, "alerted_at": NOW - LIMITS.realert_seconds}
+    assert decide(LeaseRecord(blocked=stale), request(action="notify"), NOW, LIMITS).verdict is Verdict.GRANTED
+
+
 def test_release_keeps_the_history_as_long_as_the_bounds_look_back():
     values = release_values(Release("blocked", "f" * 32, INSTANCE), NOW, LIMITS)
     assert values["held"] is False and values["last_outcome"] == "blocked"

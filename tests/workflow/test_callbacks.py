@@ -3,7 +3,7 @@
 Each failure mode ends in a remediated notebook (or, where the notebook never gets there, an alert), never in a
 hung execution: every run is bounded in real time (``harness.run(..., timeout=TIMEOUT)`` raises if the execution
 still runs). The simulated EventBridge (``fake.events``) drops, duplicates, delays and reorders the events, or makes
-the resume function crash; the callback tasks answer and refuse tokens as AWS does (``fake.step_functions``).
+the resume function crash; the callback tasks answer and refuse tokens as AWS does (``fake.callbacks``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from notebook_guard.aws import clients
 from notebook_guard.services import callbacks as callback_service
-from notebook_guard_local.fake.step_functions import CLOSED_MESSAGE
+from notebook_guard_local.fake.callbacks import CLOSED_MESSAGE
 from notebook_guard_local.workflow_harness import REGION, ZERO_WAITS
 
 TIMEOUT = 30.0

@@ -35,6 +35,8 @@ RECREATE_CALLS = {
     "kms:GetKeyPolicy",
     "iam:SimulatePrincipalPolicy",
     "sns:Publish",
+    # The notebook's Security Hub findings (none here, so no update); test_security_hub injects faults there.
+    "securityhub:GetFindings",
 }
 ROOT_ACCESS_CALLS = {
     "sagemaker:DescribeNotebookInstance",
@@ -51,6 +53,7 @@ ROOT_ACCESS_CALLS = {
     "iam:GetRole",
     "iam:SimulatePrincipalPolicy",
     "sns:Publish",
+    "securityhub:GetFindings",
 }
 # A replacement that fails for lack of capacity in its zone, deleted and created again in the next subnet.
 CAPACITY_RETRY_CALLS = RECREATE_CALLS | {"sagemaker:DeleteNotebookInstance"}

@@ -4,7 +4,11 @@ enforcement on and nothing is denied."""
 
 from __future__ import annotations
 
+from notebook_guard.domain import approval
+from notebook_guard.services import approvals
+from notebook_guard.settings import get_settings
 from notebook_guard.workflow_steps import STEPS
+from notebook_guard_local.workflow_harness import REGION
 from tests.workflow.test_faults import full_notebook, root_access_notebook
 
 
@@ -21,10 +25,23 @@ def test_every_call_of_a_step_is_declared_and_allowed(harness, monkeypatch):
 
     monkeypatch.setattr(seam, "invoke", invoke)
     full_notebook(harness, "full")
+    harness.hub.add_control_finding(harness.backend.notebook_instances["full"].arn)  # updated: NOTIFIED, RESOLVED
     assert harness.run("full").status == "SUCCEEDED"
     root_access_notebook(harness, "rooted")
     assert harness.run("rooted").status == "SUCCEEDED"
+    # A remediation that waits for a person (the Approval step), approved.
+    monkeypatch.setenv("NG_APPROVAL", "always")
+    get_settings.cache_clear()
+    harness.create_notebook("gated")
+    harness.hub.add_control_finding(harness.backend.notebook_instances["gated"].arn)
+    execution = harness.start("gated")
+    record = approval.decision(True, "arn:aws:iam::123456789012:user/alice", "tested", "cli", "now")
+    approvals.send(harness.pending_approval(execution), record, REGION)
+    assert harness.runner.wait(execution).status == "SUCCEEDED"
+
     # No capacity in the first target subnet's zone: the failed replacement is discarded, the next zone used.
+    monkeypatch.setenv("NG_APPROVAL", "never")
+    get_settings.cache_clear()
     world = harness.world
     monkeypatch.setenv("NG_TARGET_SUBNET_IDS", f"{world.private_subnet_id},{world.private_subnet_b_id}")
     harness.redeploy_roles()

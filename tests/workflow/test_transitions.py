@@ -14,7 +14,7 @@ from __future__ import annotations
 from notebook_guard.domain.waits import WaitSchedule
 from notebook_guard_local.bench.workflow import AWS_SECONDS, CREATE_SECONDS, TIMELINE, WAITS_PER_REMEDIATION, measure
 
-EVENT_DRIVEN = (27, 14, 0)
+EVENT_DRIVEN = (28, 14, 0)
 LATENCY = 1.0  # fake.events.Delivery's default
 
 

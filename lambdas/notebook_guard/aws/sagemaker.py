@@ -89,3 +89,24 @@ def create_notebook(request: dict, region: str | None = None) -> str:
 
 def disable_root_access(name: str, region: str | None = None) -> None:
     _sagemaker(region).update_notebook_instance(NotebookInstanceName=name, RootAccess="Disabled")
+
+
+def name_for_arn(arn: str, hint: str | None = None, region: str | None = None) -> str | None:
+    """The name of the notebook instance with this ARN, or None when there is none.
+
+    The ARN lower-cases the name (aws-facts), so it is resolved through the API: Describe the hint (a finding's
+    resource details carry the name) or the ARN's name part; otherwise list the notebooks whose names contain it
+    (ListNotebookInstances NameContains; whether that filter ignores case is not documented), and at last all of
+    them, and take the one whose ARN is this one.
+    """
+    candidate = hint or arn.rsplit("notebook-instance/", 1)[-1]
+    described = describe_notebook(candidate, region)
+    if described is not None and described["NotebookInstanceArn"] == arn:
+        return described["NotebookInstanceName"]
+    paginator = _sagemaker(region).get_paginator("list_notebook_instances")
+    for filters in ({"NameContains": candidate}, {}):
+        for page in paginator.paginate(**filters, PaginationConfig={"PageSize": 100}):
+            for summary in page.get("NotebookInstances", []):
+                if summary["NotebookInstanceArn"] == arn:
+                    return summary["NotebookInstanceName"]
+    return None

@@ -40,21 +40,16 @@ def execution_status(arn: str, region: str | None = None) -> str:
         raise
 
 
-# How Step Functions answers a token whose task is no longer waiting: TaskTimedOut ("The task token has either
-# expired or the task associated with the token has already been closed"; for a task that timed out AWS's message
-# is "Task Timed Out: 'Provided task does not exist anymore'"), InvalidToken, TaskDoesNotExist.
-_CLOSED_TOKEN = frozenset({"TaskTimedOut", "InvalidToken", "TaskDoesNotExist"})
+# SendTaskSuccess/SendTaskFailure on a task that is closed (decided, timed out, execution ended) answer
+# TaskTimedOut ("The task token has either expired or the task associated with the token has already been closed");
+# a token Step Functions never issued, InvalidToken (Step Functions API Reference). AWS's error messages do not
+# carry the token, so what these raise never shows it.
+CLOSED_TOKEN_ERRORS = ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist")
 
 
-def send_task_success(token: str, output: str, region: str | None = None) -> bool:
-    """Complete the task waiting on ``token`` with ``output`` (JSON). False: the task was no longer waiting (it
-    timed out, was completed by someone else, or its execution ended), which for a hint-driven wait means done.
-    Throttling and other errors are raised (the caller's retries apply). The token never appears in what this
-    raises: AWS's error messages do not carry it."""
-    try:
-        client("stepfunctions", region).send_task_success(taskToken=token, output=output)
-    except ClientError as error:
-        if error_code(error) in _CLOSED_TOKEN:
-            return False
-        raise
-    return True
+def send_task_success(token: str, output: str, region: str | None = None) -> None:
+    client("stepfunctions", region).send_task_success(taskToken=token, output=output)
+
+
+def send_task_failure(token: str, error: str, cause: str, region: str | None = None) -> None:
+    client("stepfunctions", region).send_task_failure(taskToken=token, error=error, cause=cause)

@@ -6,16 +6,19 @@ The JSON block follows the schema ``notebook-guard/alert`` (see README, "Alert s
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 from urllib.parse import quote
 
+from notebook_guard.domain.timestamps import utc_timestamp
+
 SCHEMA = "notebook-guard/alert"
 # 2.0: ``trigger`` says what happened (create, restart, sweep, manual) instead of "event"; new kinds
 # (exempt, gone, compliant, duplicate); ``details`` may carry exemption_problem, differences, delivery.
-# 2.1: optional ``details`` keys internet (evidence and fixes), preflight_warnings, skipped_subnets, subnet_id,
-# create_attempts.
+# 2.1: trigger ``finding``; kind ``approval-requested``; optional ``details`` keys approval, security_hub,
+# internet (evidence and fixes), preflight_warnings, skipped_subnets, subnet_id, create_attempts.
 SCHEMA_VERSION = "2.1"
 SUBJECT_LIMIT = 99  # SNS rejects subjects of 100 characters or more
 JSON_MARKER = "--- machine-readable ---"
@@ -35,11 +38,13 @@ class AlertKind(StrEnum):
     GONE = "gone"
     COMPLIANT = "compliant"
     DUPLICATE = "duplicate"
+    # The workflow waits for a person to approve (or reject) the remediation before it changes anything.
+    APPROVAL_REQUESTED = "approval-requested"
 
 
 _HEADLINES = {
     AlertKind.VIOLATION: "violates {controls}",
-    AlertKind.REMEDIATION_STARTED: "caught, remediation started",
+    AlertKind.REMEDIATION_STARTED: "caught, remediation started",  # action quarantine: _QUARANTINE_STARTED
     AlertKind.REMEDIATED: "remediated, now in the private subnet",
     AlertKind.ROOT_ACCESS_FIXED: "root access disabled",
     AlertKind.QUARANTINED: "stopped (quarantined) for {controls}",
@@ -50,6 +55,43 @@ _HEADLINES = {
     AlertKind.GONE: "no longer exists, nothing recreated",
     AlertKind.COMPLIANT: "compliant now, nothing done",
     AlertKind.DUPLICATE: "already handled by another workflow",
+    AlertKind.APPROVAL_REQUESTED: "remediation waits for your approval",
+}
+
+_QUARANTINE_STARTED = "caught, being stopped (quarantine)"
+# Kinds whose violations are history: the notebook no longer has them.
+_FIXED = (AlertKind.REMEDIATED, AlertKind.ROOT_ACCESS_FIXED)
+
+VOLUME = "ML storage volume (/home/ec2-user/SageMaker)"
+# What happens to the notebook's storage volume, per kind, when the fix is to delete and recreate it
+# (DeleteNotebookInstance destroys the volume; the snapshot is of the configuration, not of the disk).
+_VOLUME_WHEN_RECREATED = {
+    AlertKind.VIOLATION: (
+        f"The fix deletes and recreates the notebook: deleting it destroys its {VOLUME} and every file on it. "
+        "Copy what matters (e.g. to S3) before choosing 'remediate'; notebook-guard snapshots the "
+        "configuration, not the disk."
+    ),
+    AlertKind.REMEDIATION_STARTED: (
+        f"Deleting the notebook destroys its {VOLUME} and every file on it; the snapshot holds the notebook's "
+        "configuration (settings, tags, lifecycle scripts), not its files: none of them will be on the recreated "
+        "notebook's new volume."
+    ),
+    AlertKind.REMEDIATED: (
+        f"The original notebook's {VOLUME} was destroyed when it was deleted: none of its files are on the "
+        "recreated notebook's new volume. The snapshot restores the configuration only."
+    ),
+    AlertKind.FAILED: (
+        f"If the notebook was deleted, its {VOLUME} was destroyed with it: the snapshot restores the "
+        "configuration only, not the files."
+    ),
+    AlertKind.STUCK: (
+        f"If the notebook was deleted, its {VOLUME} was destroyed with it: the snapshot restores the "
+        "configuration only, not the files."
+    ),
+}
+_VOLUME_KEPT = {
+    AlertKind.QUARANTINED: f"The notebook was only stopped: its {VOLUME} is kept.",
+    AlertKind.ROOT_ACCESS_FIXED: f"The notebook was stopped, updated and started, not deleted: its {VOLUME} is kept.",
 }
 
 _WHY = {
@@ -80,6 +122,12 @@ class Alert:
     details: dict = field(default_factory=dict)
     time: str | None = None
 
+    def __post_init__(self) -> None:
+        # One timestamp format in every alert (UTC, "Z"), whatever the caller passed.
+        if self.time:
+            with contextlib.suppress(ValueError):  # not ISO 8601: shown as given rather than losing the alert
+                self.time = utc_timestamp(self.time)
+
     @property
     def console_url(self) -> str:
         return (
@@ -91,8 +139,23 @@ class Alert:
     def control_ids(self) -> list[str]:
         return sorted({v["control_id"] for v in self.violations})
 
+    @property
+    def recreates(self) -> bool:
+        """Whether the fix of these violations deletes and recreates the notebook."""
+        return any(v.get("remedy") == "recreate" for v in self.violations)
+
     def headline(self) -> str:
+        if self.kind is AlertKind.REMEDIATION_STARTED and self.action == "quarantine":
+            return _QUARANTINE_STARTED
         return _HEADLINES[self.kind].format(controls=", ".join(self.control_ids) or "policy")
+
+    def volume_note(self) -> str | None:
+        """What happens (or happened) to the notebook's storage volume, when that is at stake."""
+        if self.kind in _VOLUME_KEPT or (self.kind is AlertKind.REMEDIATION_STARTED and self.action == "quarantine"):
+            return _VOLUME_KEPT.get(self.kind, f"Quarantine only stops the notebook: its {VOLUME} is kept.")
+        if self.recreates and not self.exempt:
+            return _VOLUME_WHEN_RECREATED.get(self.kind)
+        return None
 
     def subject(self) -> str:
         # SNS subjects: under 100 ASCII characters, no line breaks. Notebook names are ASCII by AWS's pattern.
@@ -130,16 +193,23 @@ class Alert:
         if self.trigger:
             lines.append(f"Found by: {self.trigger}")
         if self.violations:
-            lines += ["", "What is wrong:"]
+            fixed = self.kind in _FIXED
+            lines += ["", "What was wrong:" if fixed else "What is wrong:"]
             lines += [f"  - {v['control_id']} ({v['check']}): {v['reason']}" for v in self.violations]
-            whys = [_WHY[c] for c in self.control_ids if c in _WHY]
-            lines += ["", "Why it matters:"] + [f"  {w}" for w in whys]
+            if not fixed:
+                whys = [_WHY[c] for c in self.control_ids if c in _WHY]
+                lines += ["", "Why it matters:"] + [f"  {w}" for w in whys]
         if self.exempt:
             lines += ["", "This notebook is EXEMPT (exemption tag present): reported only, nothing will be done."]
         if self.details.get("exemption_problem"):
             lines += ["", f"Exemption tag NOT honoured: {self.details['exemption_problem']}."]
         if self.summary:
             lines += ["", "What was or will be done:", f"  {self.summary}"]
+        volume = self.volume_note()
+        if volume:
+            lines += ["", "Storage volume:", f"  {volume}"]
+        if self.details.get("how_to_decide"):
+            lines += ["", "How to approve or reject:"] + [f"  {line}" for line in self.details["how_to_decide"]]
         if self.snapshot_uri:
             lines += ["", f"Snapshot: {self.snapshot_uri}"]
         if self.restore_hint:

@@ -48,3 +48,15 @@ class LeaseLost(WorkflowError):
 
 class InvalidExecutionInput(WorkflowError):
     """The execution input does not name a notebook or asks for an unknown action."""
+
+
+class ApprovalRejected(WorkflowError):
+    """A person refused the remediation (SendTaskFailure's error name; the state machine catches it)."""
+
+
+class NoPendingApproval(WorkflowError):
+    """No approval is waiting for that execution or notebook (never requested, or already decided and gone)."""
+
+
+class ApprovalClosed(WorkflowError):
+    """The approval's task is closed: decided already, timed out, or its execution ended (AWS: TaskTimedOut)."""

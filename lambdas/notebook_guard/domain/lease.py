@@ -167,10 +167,15 @@ def decide(
             f"this trigger only alerts; the next attempt is allowed in "
             f"{min(a.at for a in changing) + limits.attempt_window_seconds - now} s"
         )
+    blocked = record.blocked or {}
+    blocked_at = int(blocked.get("alerted_at", 0)) if blocked.get("instance") == request.instance else None
+    blocked_recently = blocked_at is not None and now - blocked_at < limits.realert_seconds
     if request.enforce_bounds and action == Action.NOTIFY.value:
-        notified = [a for a in mine if a.action == Action.NOTIFY.value and a.at > now - limits.realert_seconds]
+        # A blocked alert told the team about this notebook instance as surely as a violation alert would.
+        notified = [a.at for a in mine if a.action == Action.NOTIFY.value and a.at > now - limits.realert_seconds]
+        notified += [blocked_at] if blocked_recently else []
         if notified:
-            last = max(a.at for a in notified)
+            last = max(notified)
             return Decision(
                 Verdict.ALREADY_NOTIFIED,
                 action,
@@ -190,7 +195,6 @@ def decide(
         "trigger": request.trigger,
         "action": action,
     }
-    blocked = record.blocked or {}
     return Decision(
         Verdict.GRANTED,
         action,
@@ -198,8 +202,7 @@ def decide(
         write=write,
         attempts_in_window=len(changing) + (action in CHANGING_ACTIONS),
         taken_over_from=taken_over,
-        blocked_recently=blocked.get("instance") == request.instance
-        and now - int(blocked.get("alerted_at", 0)) < limits.realert_seconds,
+        blocked_recently=blocked_recently,
     )
 
 

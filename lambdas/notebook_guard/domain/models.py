@@ -16,15 +16,13 @@ class Action(StrEnum):
 
 
 class Trigger(StrEnum):
-    """What happened to bring a notebook to notebook-guard; each trigger has its own action setting.
-
-    Room is left for ``finding`` (a Security Hub finding) as a further trigger.
-    """
+    """What happened to bring a notebook to notebook-guard; each trigger has its own action setting."""
 
     CREATE = "create"  # CloudTrail CreateNotebookInstance, or a state change of a just-created notebook
     RESTART = "restart"  # a state change of a notebook created earlier (started again by its owner)
     SWEEP = "sweep"  # the scheduled sweep
     MANUAL = "manual"  # an execution started by a person
+    FINDING = "finding"  # a Security Hub control finding (SageMaker.1/.2/.3) imported as FAILED and NEW
 
 
 class Remedy(StrEnum):

@@ -22,14 +22,18 @@ from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from notebook_guard.aws import sagemaker
+from notebook_guard.domain import findings
 from notebook_guard.domain.models import Trigger
 from notebook_guard.domain.triggers import state_change_trigger
 from notebook_guard.handlers.observability import logger, metrics, tracer
 from notebook_guard.models.events import (
     CLOUDTRAIL_DETAIL_TYPE,
+    FINDINGS_IMPORTED_DETAIL_TYPE,
     STATE_CHANGE_DETAIL_TYPE,
     CloudTrailCreateNotebookEvent,
     NotebookStateChangeEvent,
+    SecurityHubFindingsImportedEvent,
 )
 from notebook_guard.services import detection
 from notebook_guard.settings import get_settings
@@ -43,12 +47,66 @@ class InvalidEvent(ValueError):
 class Pointer:
     """What an event tells us: which notebook, where, when, and whether it claims a creation."""
 
-    name: str
+    name: str | None  # None: a finding names the notebook by ARN only (resolved through the API)
     source: dict
     account: str
     region: str
     time: datetime
     created: bool  # a CloudTrail CreateNotebookInstance record (a state change is judged by CreationTime)
+    arn: str | None = None
+    finding: bool = False  # a Security Hub control finding
+
+
+def notebook_pointers(event: Any) -> list[Pointer]:
+    """The notebooks an event points at (one, or for a finding event every notebook of its usable findings)."""
+    if isinstance(event, dict) and event.get("detail-type") == FINDINGS_IMPORTED_DETAIL_TYPE:
+        return finding_pointers(event)
+    return [notebook_pointer(event)]
+
+
+def finding_pointers(event: dict) -> list[Pointer]:
+    """One pointer per notebook of the event's SageMaker.1/.2/.3 findings that are FAILED, ACTIVE and NEW (what the
+    rule matches on, checked again: a finding in another state is someone's decision, or our own update)."""
+    try:
+        parsed = parse(event=event, model=SecurityHubFindingsImportedEvent)
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'event'}: {e['msg']}" for e in error.errors()[:5])
+        raise InvalidEvent(f"malformed {FINDINGS_IMPORTED_DETAIL_TYPE!r} event: {problems}") from None
+    pointers: dict[str, Pointer] = {}
+    skipped = []
+    for finding in parsed.detail.findings:
+        raw = finding.model_dump(exclude_none=True)
+        state = (
+            (finding.Compliance.Status if finding.Compliance else None),
+            finding.RecordState,
+            (finding.Workflow.Status if finding.Workflow else None),
+        )
+        if not findings.is_notebook_control_finding(raw):
+            skipped.append(f"{finding.Id}: not a SageMaker.1/.2/.3 finding about a notebook instance")
+            continue
+        if state != ("FAILED", "ACTIVE", "NEW"):
+            skipped.append(f"{finding.Id}: compliance/record/workflow state is {'/'.join(map(str, state))}")
+            continue
+        for arn in findings.notebook_arns_of(raw):
+            source = {
+                "event_id": parsed.id,
+                "detail_type": FINDINGS_IMPORTED_DETAIL_TYPE,
+                "finding_id": finding.Id,
+                "control_id": findings.control_id_of(raw),
+                "generator_id": finding.GeneratorId,
+            }
+            name = findings.notebook_name_in(raw, arn)
+            # Where the notebook is, by its ARN: an aggregation region also receives other regions' findings.
+            parts = arn.split(":")
+            account, region = (parts[4], parts[3]) if len(parts) > 5 else (parsed.account, parsed.region)
+            pointers.setdefault(
+                arn, Pointer(name, source, account, region, parsed.time, created=False, arn=arn, finding=True)
+            )
+    if not pointers:
+        raise InvalidEvent("no usable finding: " + "; ".join(skipped)[:500])
+    if skipped:
+        logger.info("Findings skipped", extra={"skipped": skipped})
+    return list(pointers.values())
 
 
 def notebook_pointer(event: Any) -> Pointer:
@@ -93,16 +151,29 @@ def notebook_pointer(event: Any) -> Pointer:
 def process(event: Any, function_account: str | None = None) -> dict:
     settings = get_settings()
     try:
-        pointer = notebook_pointer(event)
-        elsewhere = foreign(pointer, settings.region, function_account)
-        if elsewhere:
-            raise InvalidEvent(elsewhere)
+        pointers = notebook_pointers(event)
+        ours = [p for p in pointers if not foreign(p, settings.region, function_account)]
+        if not ours:
+            raise InvalidEvent(foreign(pointers[0], settings.region, function_account) or "no notebook of ours")
     except InvalidEvent as error:
         logger.warning("Ignoring event", extra={"reason": str(error)})
         metrics.add_metric(name="InvalidEvents", unit=MetricUnit.Count, value=1)
         return {"outcome": "ignored", "reason": str(error)}
+    results = [process_pointer(pointer, settings) for pointer in ours]
+    if len(results) == 1:
+        return results[0]
+    return {"outcome": "several", "results": results}
 
-    name, source = pointer.name, pointer.source
+
+def process_pointer(pointer: Pointer, settings) -> dict:
+    source = pointer.source
+    name = pointer.name
+    if pointer.finding and pointer.arn:
+        name = sagemaker.name_for_arn(pointer.arn, pointer.name, settings.region)
+        if name is None:
+            logger.warning("Notebook of the finding not found", extra={"reason": "notebook not found", **source})
+            metrics.add_metric(name="NotebooksGone", unit=MetricUnit.Count, value=1)
+            return {"outcome": detection.Outcome.GONE.value, "notebook_arn": pointer.arn}
     logger.append_keys(notebook_name=name)
     evaluation = detection.inspect(name, settings)
     if evaluation is None:
@@ -134,6 +205,8 @@ def foreign(pointer: Pointer, region: str, account: str | None) -> str | None:
 
 
 def trigger_of(pointer: Pointer, creation_time: str | None, window_seconds: int) -> Trigger:
+    if pointer.finding:
+        return Trigger.FINDING
     if pointer.created:
         return Trigger.CREATE
     created = datetime.fromisoformat(creation_time) if creation_time else None

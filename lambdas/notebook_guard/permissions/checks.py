@@ -51,6 +51,9 @@ class Facts:
     topic_key_arn: str | None = None
     state_machine_arn: str | None = None
     policy_source_arns: tuple[str, ...] = ()
+    workflow_status: str | None = None  # BatchUpdateFindings: the Workflow.Status the request sets
+    product_arn: str | None = None  # BatchImportFindings: the findings' ProductArn
+    target_account: str | None = None  # BatchImportFindings: the findings' AwsAccountId
     # The service condition keys of the request itself (``request_context.request_context``): IAM evaluates the
     # call's own action with them (sagemaker:VpcSubnets, sagemaker:RootAccess...).
     request_context: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
@@ -120,6 +123,13 @@ def resources(need: table.Need, facts: Facts) -> list[str]:
         return _one(facts.state_machine_arn, "state machine")
     if kind == "step-role":
         return list(facts.policy_source_arns)
+    if kind == "hub":
+        return [facts.arn("hub", "default")]
+    if kind == "product":
+        return _one(facts.product_arn, "product")
+    if kind == "stack":
+        # The facts carry no stack name (only audit reads a stack, by the name it is given): any stack here.
+        return [facts.arn("stack", "*")]
     raise ValueError(f"unknown resource kind {kind!r}")
 
 
@@ -129,7 +139,13 @@ def checks_for(call: str, facts: Facts) -> list[Check]:
     for need in table.api(call).needs:
         if not facts.has(need.when):
             continue
-        context = {key: (value.format(region=facts.region),) for key, value in need.context}
+        values = {
+            "region": facts.region,
+            "workflow_status": facts.workflow_status or "",
+            "target_account": facts.target_account or "",
+        }
+        formatted = {key: value.format(**values) for key, value in need.context}
+        context = {key: (value,) for key, value in formatted.items() if value}
         if need.action == call:  # the call's own action carries the request's condition keys
             context.update(
                 {key: value if isinstance(value, tuple) else (value,) for key, value in facts.request_context.items()}

@@ -12,7 +12,11 @@ strings (the local simulation deploys the same documents into moto). Scoping:
 - ``kms:CreateGrant`` only through SageMaker (``kms:ViaService``) and for AWS resources
   (``kms:GrantIsForAWSResource``).
 - Snapshot bucket objects, the audit table, the alert topic (and its key), the state machine, the step roles.
-- ``"*"`` only for actions without resource-level permissions (Describe/List, and states:SendTaskSuccess).
+- Security Hub: this account and region's hub (``hub/default``), ``BatchUpdateFindings`` only for the workflow
+  statuses notebook-guard sets (``securityhub:ASFFSyntaxPath/Workflow.Status``), ``BatchImportFindings`` only
+  into the account's own default product and for its own account (``securityhub:TargetAccount``).
+- ``states:SendTaskSuccess``/``SendTaskFailure``: the remediation state machine.
+- ``"*"`` only for actions without resource-level permissions (Describe/List).
 
 Each wildcard resource carries the reason the stack's cdk-nag acknowledgement gives.
 """
@@ -48,6 +52,10 @@ class Names:
     approved_subnet_ids: tuple[str, ...] = ()
     passrole_role_pattern: str = "*"
     step_role_arns: tuple[str, ...] = ()  # the roles the Preflight simulates
+    # Security Hub: the workflow statuses notebook-guard may set on findings (SUPPRESSED only when exempt notebooks'
+    # findings are to be suppressed), and whether it imports its own findings (BatchImportFindings granted).
+    finding_statuses: tuple[str, ...] = ("NOTIFIED", "RESOLVED")
+    own_findings: bool = False
 
     def arn(self, kind: str, name: str) -> str:
         return table.ARN_TEMPLATES[kind].format(
@@ -92,6 +100,7 @@ _REASONS = {
     "bucket": "The operator names the snapshot bucket on the command line.",
     "execution": "Execution names are unique per attempt and chosen at run time; read-only DescribeExecution is "
     "scoped to the executions of the remediation state machine.",
+    "stack": "audit reads the outputs of the stack it is told (--stack-name); read-only, this account only.",
 }
 # Conditions the stack puts on an action, and the context keys AWS sends that they test.
 CONDITIONS = {
@@ -100,12 +109,11 @@ CONDITIONS = {
         "StringEquals": {"kms:ViaService": f"sagemaker.{names.region}.amazonaws.com"},
         "Bool": {"kms:GrantIsForAWSResource": "true"},
     },
-}
-# Actions on "*" that are not read-only: why each must be (the others are Describe/List actions).
-_STAR_REASONS = {
-    "states:SendTaskSuccess": "states:SendTaskSuccess has no resource type in the Service Authorization Reference "
-    "(AWS Step Functions), so it can only be allowed on *; the task token names the task, and the function holds "
-    "only the tokens its own state machine's waits registered.",
+    # A request that sets no status (a note only) sends no such key: IfExists lets it through.
+    "securityhub:BatchUpdateFindings": lambda names: {
+        "StringEqualsIfExists": {"securityhub:ASFFSyntaxPath/Workflow.Status": list(names.finding_statuses)}
+    },
+    "securityhub:BatchImportFindings": lambda names: {"StringEquals": {"securityhub:TargetAccount": names.account}},
 }
 _ACTION_WILDCARDS = {
     "kms:GenerateDataKey*": "GenerateDataKey and GenerateDataKeyWithoutPlaintext on the alert topic's key, which "
@@ -137,7 +145,7 @@ def resources_of(need: table.Need, call: str, principal: Principal, names: Names
     if kind == "*":
         return ["*"]
     if kind in ("notebook-instance", "notebook-instance-lifecycle-config", "code-repository", "key",
-                "network-interface", "secret"):
+                "network-interface", "secret", "stack"):
         return [names.arn(kind, "*")]
     if kind == "role":
         return [names.arn("role", names.passrole_role_pattern)]
@@ -173,6 +181,11 @@ def resources_of(need: table.Need, call: str, principal: Principal, names: Names
         return [_required(names.state_machine_arn, principal, call, "state machine")]
     if kind == "step-role":
         return list(_required(names.step_role_arns, principal, call, "step roles"))
+    if kind == "hub":
+        return [names.arn("hub", "default")]
+    if kind == "product":
+        # Only when the deployment imports its own findings (own_findings): otherwise nothing is granted.
+        return [names.arn("product", f"{names.account}/default")] if names.own_findings else []
     raise ValueError(f"unknown resource kind {kind!r}")
 
 
@@ -198,8 +211,6 @@ def render(principal: Principal, names: Names) -> Policy:
         if resources:
             grouped.setdefault((tuple(sorted(resources)), condition), []).append(action)
     statements = []
-    star_read_only: list[str] = []
-    star_other: list[str] = []
     for (resources, condition), actions in sorted(grouped.items(), key=lambda item: (sorted(item[1]), item[0])):
         actions = sorted(actions)
         statement: dict = {
@@ -210,10 +221,10 @@ def render(principal: Principal, names: Names) -> Policy:
         if json.loads(condition):
             statement["Condition"] = json.loads(condition)
         if resources == ("*",):
-            star_read_only += [a for a in actions if a not in _STAR_REASONS]
-            star_other += [a for a in actions if a in _STAR_REASONS]
+            reasons["Resource::*"] = (
+                f"Read-only actions without resource-level permissions: {', '.join(actions)}."
+                if "Resource::*" not in reasons
+                else reasons["Resource::*"].rstrip(".") + ", " + ", ".join(actions) + "."
+            )
         statements.append(statement)
-    if star_read_only or star_other:
-        texts = [f"Read-only actions without resource-level permissions: {', '.join(star_read_only)}."]
-        reasons["Resource::*"] = " ".join(texts[: bool(star_read_only)] + [_STAR_REASONS[a] for a in star_other])
     return Policy(tuple(statements), reasons)

@@ -42,8 +42,9 @@ COORDINATION = ("dynamodb:GetItem", "dynamodb:UpdateItem", "sfn:DescribeExecutio
 ALERTING = ("sns:Publish", "sqs:SendMessage")
 INTAKE = Principal(
     "Intake",
-    (DESCRIBE, LIST_TAGS, *COORDINATION, *ALERTING),
-    description="Evaluate the notebook an event names, start the workflow, alert",
+    # ListNotebookInstances: a Security Hub finding names the notebook by ARN, whose name part is lower-cased.
+    (DESCRIBE, LIST_TAGS, LIST, *COORDINATION, *ALERTING),
+    description="Evaluate the notebook an event or a Security Hub finding names, start the workflow, alert",
 )
 SWEEP = Principal(
     "Sweep",
@@ -63,7 +64,32 @@ RESUME = Principal(
     ),
     description="End the workflow's waits on SageMaker's state-change events and on a schedule",
 )
-CLI_AUDIT = Principal("audit", (LIST, DESCRIBE, LIST_TAGS), "any", "notebook-guard audit (read-only)")
+# A Security Hub custom action (approve or reject) on a notebook's finding: the pending approval of the execution
+# holding the notebook's lease, answered.
+APPROVAL_ACTION = Principal(
+    "ApprovalAction",
+    ("dynamodb:GetItem", "sfn:SendTaskSuccess", "sfn:SendTaskFailure"),
+    description="Approve or reject a pending remediation from a Security Hub custom action",
+)
+# The stack's custom resource that creates (and deletes) the two Security Hub custom actions.
+ACTION_TARGETS = Principal(
+    "ActionTargets",
+    ("securityhub:CreateActionTarget", "securityhub:DeleteActionTarget"),
+    description="Create and delete the Security Hub custom actions that approve or reject a remediation",
+)
+CLI_AUDIT = Principal(
+    "audit",
+    (
+        LIST,
+        DESCRIBE,
+        LIST_TAGS,
+        "ec2:DescribeRegions",  # --all-regions
+        "cloudformation:DescribeStacks",  # the stack's own subnets, when an approved list is set
+        "sts:GetCallerIdentity",  # the account of a machine-readable report when no notebook names it
+    ),
+    "any",
+    "notebook-guard audit (read-only)",
+)
 CLI_PLAN = Principal(
     "plan",
     (
@@ -87,12 +113,26 @@ CLI_RESTORE = Principal(
         # Whether the subnet the snapshot planned has IPv6 (a dualstack request there would fail).
         "ec2:DescribeSubnets",
         "sagemaker:CreateNotebookInstance",
+        "sts:GetCallerIdentity",  # the account of --output json
     ),
     "any",
     "notebook-guard restore SNAPSHOT",
 )
-DETECTION = (INTAKE, SWEEP, RESUME)
-CLI = (CLI_AUDIT, CLI_PLAN, CLI_RESTORE)
+CLI_APPROVE = Principal(
+    "approve",
+    ("sts:GetCallerIdentity", "dynamodb:GetItem", "sfn:SendTaskSuccess"),
+    "any",
+    "notebook-guard approve EXECUTION --reason TEXT",
+)
+CLI_REJECT = Principal(
+    "reject",
+    ("sts:GetCallerIdentity", "dynamodb:GetItem", "sfn:SendTaskFailure"),
+    "any",
+    "notebook-guard reject EXECUTION --reason TEXT",
+)
+DETECTION = (INTAKE, SWEEP, RESUME, APPROVAL_ACTION)
+CLI = (CLI_AUDIT, CLI_PLAN, CLI_RESTORE, CLI_APPROVE, CLI_REJECT)
+STACK = (ACTION_TARGETS,)
 
 # The steps whose roles the Preflight proves, before anything destructive, by simulating their policies.
 SIMULATED_STEPS = ("Stop", "Delete", "Create", "Discard", "Update", "Start")
@@ -103,7 +143,7 @@ def step_principals() -> tuple[Principal, ...]:
 
 
 def all_principals() -> tuple[Principal, ...]:
-    return (*step_principals(), *DETECTION, *CLI)
+    return (*step_principals(), *DETECTION, *CLI, *STACK)
 
 
 def by_name(name: str) -> Principal:

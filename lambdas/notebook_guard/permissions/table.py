@@ -62,17 +62,29 @@ SAR_SQS = Source(
     "Service Authorization Reference: Actions, resources, and condition keys for Amazon SQS",
     "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsqs.html",
 )
-STATES_SEND_TASK_SUCCESS = Source(
-    "AWS Step Functions API Reference: SendTaskSuccess",
-    "https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskSuccess.html",
-)
 STATES_DESCRIBE_EXECUTION = Source(
     "AWS Step Functions API Reference: DescribeExecution",
     "https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html",
 )
+SAR_SECURITYHUB = Source(
+    "Service Authorization Reference: Actions, resources, and condition keys for AWS Security Hub",
+    "https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecurityhub.html",
+)
+SECURITYHUB_UPDATE_ACCESS = Source(
+    "AWS Security Hub User Guide: BatchUpdateFindings for customers (configuring access, ASFFSyntaxPath keys)",
+    "https://docs.aws.amazon.com/securityhub/latest/userguide/finding-update-batchupdatefindings.html",
+)
 KMS_GET_KEY_POLICY = Source(
     "AWS KMS API Reference: GetKeyPolicy",
     "https://docs.aws.amazon.com/kms/latest/APIReference/API_GetKeyPolicy.html",
+)
+STS_GET_CALLER_IDENTITY = Source(
+    "AWS STS API Reference: GetCallerIdentity",
+    "https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html",
+)
+CFN_DESCRIBE_STACKS = Source(
+    "AWS CloudFormation API Reference: DescribeStacks",
+    "https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStacks.html",
 )
 IAM_SIMULATE = Source(
     "IAM API Reference: SimulatePrincipalPolicy",
@@ -105,6 +117,10 @@ PASSED_TO_SAGEMAKER = (("iam:PassedToService", SAGEMAKER),)
 VIA_SAGEMAKER = (("kms:ViaService", "sagemaker.{region}.amazonaws.com"),)
 GRANT_VIA_SAGEMAKER = (*VIA_SAGEMAKER, ("kms:GrantIsForAWSResource", "true"))
 VIA_SNS = (("kms:ViaService", "sns.{region}.amazonaws.com"),)
+# BatchUpdateFindings sends each ASFF field it updates as a context key (absent when the request leaves it alone).
+FINDING_STATUS = (("securityhub:ASFFSyntaxPath/Workflow.Status", "{workflow_status}"),)
+# BatchImportFindings sends the findings' AwsAccountId.
+TARGET_ACCOUNT = (("securityhub:TargetAccount", "{target_account}"),)
 
 # Resource kinds -> ARN template; ``{name}`` is the resource's own part.
 ARN_TEMPLATES = {
@@ -128,6 +144,9 @@ ARN_TEMPLATES = {
     "topic-key": "arn:{partition}:kms:{region}:{account}:key/{name}",
     "state-machine": "arn:{partition}:states:{region}:{account}:stateMachine:{name}",
     "step-role": "arn:{partition}:iam::{account}:role/{name}",
+    "hub": "arn:{partition}:securityhub:{region}:{account}:hub/{name}",
+    "product": "arn:{partition}:securityhub:{region}:{account}:product/{name}",
+    "stack": "arn:{partition}:cloudformation:{region}:{account}:stack/{name}/*",
     "*": "*",
 }
 
@@ -137,7 +156,9 @@ class Need:
     action: str
     resource: str  # a key of ARN_TEMPLATES
     when: str | None = None  # a key of FEATURES; None: always
-    context: tuple[tuple[str, str], ...] = ()  # condition keys AWS sends (templates over {region})
+    # Condition keys AWS sends: templates over {region}, {workflow_status}, {target_account}; a key whose value
+    # is empty is not sent.
+    context: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -299,15 +320,6 @@ APIS: tuple[Api, ...] = (
         "Publishing to a topic encrypted with a customer managed key needs the key.",
     ),
     Api("sfn:StartExecution", (Need("states:StartExecution", "state-machine"),), SAR_STATES),
-    Api(
-        "sfn:SendTaskSuccess",
-        (Need("states:SendTaskSuccess", "*"),),
-        SAR_STATES,
-        "The Service Authorization Reference lists no resource type for states:SendTaskSuccess (nor for "
-        "SendTaskFailure and SendTaskHeartbeat): a policy can only allow it on \"*\". The token itself names the "
-        "task; notebook-guard only holds tokens of its own state machine's waits. "
-        + STATES_SEND_TASK_SUCCESS.url,
-    ),
     *(
         Api(f"ec2:{operation}", (Need(f"ec2:{operation}", "*"),), SAR_EC2, "Read-only Describe action, granted on *.")
         for operation in (
@@ -317,6 +329,7 @@ APIS: tuple[Api, ...] = (
             "DescribeVpcEndpoints",
             "DescribeVpcAttribute",
             "DescribeNatGateways",
+            "DescribeRegions",  # audit --all-regions: the regions enabled for the account
         )
     ),
     Api("iam:GetRole", (Need("iam:GetRole", "role"),), SAR_IAM),
@@ -328,10 +341,64 @@ APIS: tuple[Api, ...] = (
     ),
     Api("kms:DescribeKey", (Need("kms:DescribeKey", "key"),), SAR_KMS),
     Api(
+        "securityhub:GetFindings",
+        (Need("securityhub:GetFindings", "hub"),),
+        SAR_SECURITYHUB,
+        "Resource type hub (arn:...:hub/default).",
+    ),
+    Api(
+        "securityhub:BatchUpdateFindings",
+        (Need("securityhub:BatchUpdateFindings", "hub", None, FINDING_STATUS),),
+        SECURITYHUB_UPDATE_ACCESS,
+        "Resource type hub (Service Authorization Reference); the statuses it may set are limited with "
+        "securityhub:ASFFSyntaxPath/Workflow.Status (the User Guide's access page).",
+    ),
+    Api(
+        "securityhub:BatchImportFindings",
+        (Need("securityhub:BatchImportFindings", "product", None, TARGET_ACCOUNT),),
+        SAR_SECURITYHUB,
+        "Resource type product: the account's own default product (arn:...:product/ACCOUNT/default); condition "
+        "securityhub:TargetAccount (the findings' AwsAccountId).",
+    ),
+    *(
+        Api(
+            f"securityhub:{operation}",
+            (Need(f"securityhub:{operation}", "hub"),),
+            SAR_SECURITYHUB,
+            "The stack's custom resource makes this call (the approval custom actions); resource type hub.",
+        )
+        for operation in ("CreateActionTarget", "DeleteActionTarget")
+    ),
+    *(
+        Api(
+            f"sfn:{operation}",
+            (Need(f"states:{operation}", "state-machine"),),
+            SAR_STATES,
+            "The Service Authorization Reference lists no resource type for it, yet AWS authorizes a callback "
+            "task's token against its state machine (its AccessDenied names the stateMachine ARN, e.g. "
+            "github.com/NOAA-OWP/hydrovis/issues/837; CDK's grantTaskResponse grants the state machine): scoped to "
+            "the remediation state machine.",
+        )
+        for operation in ("SendTaskSuccess", "SendTaskFailure")
+    ),
+    Api(
         "kms:GetKeyPolicy",
         (Need("kms:GetKeyPolicy", "key"),),
         KMS_GET_KEY_POLICY,
         "Works only in the key's own account (cross-account use: no); the key policy must let the caller read it.",
+    ),
+    Api(
+        "cloudformation:DescribeStacks",
+        (Need("cloudformation:DescribeStacks", "stack"),),
+        CFN_DESCRIBE_STACKS,
+        "audit reads the deployed stack's TargetSubnetIds output. The page's own example policy scopes "
+        "cloudformation:DescribeStacks to stack ARNs (arn:aws:cloudformation:*:*:stack/*/*).",
+    ),
+    Api(
+        "sts:GetCallerIdentity",
+        (),
+        STS_GET_CALLER_IDENTITY,
+        "No permissions are required to perform this operation (even an explicit deny does not stop it).",
     ),
 )
 

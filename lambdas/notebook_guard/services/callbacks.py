@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from botocore.exceptions import ClientError
 
 from notebook_guard.aws import dynamodb, sagemaker, stepfunctions
+from notebook_guard.aws.errors import error_code
 from notebook_guard.domain.callbacks import Decision, WaitRecord, verdict
 from notebook_guard.domain.errors import LeaseLost
 from notebook_guard.domain.waits import WaitSchedule
@@ -94,9 +95,16 @@ class Waits:
             return NOT_YET
         if found.decision is Decision.OTHER_INCARNATION:
             return OTHER_INCARNATION
-        answered = stepfunctions.send_task_success(
-            record.token, json.dumps(found.answer, sort_keys=True), self.settings.region
-        )
+        try:
+            answer = json.dumps(found.answer, sort_keys=True)
+            stepfunctions.send_task_success(record.token, answer, self.settings.region)
+            answered = True
+        except ClientError as error:
+            # Closed (timed out, answered by someone else, its execution ended): for a hint-driven wait, done.
+            # Throttling and other errors are raised: the caller's retries apply.
+            if error_code(error) not in stepfunctions.CLOSED_TOKEN_ERRORS:
+                raise
+            answered = False
         try:
             self.forget(record)
         except ClientError as error:

@@ -1,91 +1,125 @@
-"""What every subcommand shares: the AWS environment help, region resolution, one-line AWS errors."""
+"""What every subcommand shares: the global options, ``--output``, one-line errors and the exit codes.
+
+The global options follow the AWS CLI: ``--profile``, ``--region``, ``--endpoint-url``, ``--output``, plus
+``-q``/``-v``. Each is accepted before or after the subcommand (``notebook-guard --region eu-west-1 audit``
+and ``notebook-guard audit --region eu-west-1`` mean the same); ``--region`` may be repeated.
+"""
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable
+
+from notebook_guard_local.aws_access import CommandError, describe_aws_error
+
+__all__ = ["CommandError", "describe_aws_error"]
 
 # Exit codes, the same for every subcommand (documented in the README).
 EXIT_OK = 0
 EXIT_USAGE_OR_AWS_ERROR = 2
 EXIT_VIOLATIONS = 3
 
+OUTPUTS = ("table", "json", "csv", "sarif")
+
 AWS_ENVIRONMENT_HELP = """\
 AWS access:
   Credentials, profile and endpoint come from the standard AWS environment, read by boto3 itself:
-  AWS_PROFILE, AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, AWS_CONFIG_FILE,
-  AWS_SHARED_CREDENTIALS_FILE, AWS_ENDPOINT_URL (e.g. a local moto server), and the region from
-  --region, else AWS_REGION, else AWS_DEFAULT_REGION, else the profile's region.
+  AWS_PROFILE (or --profile), AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, AWS_CONFIG_FILE,
+  AWS_SHARED_CREDENTIALS_FILE, AWS_ENDPOINT_URL (or --endpoint-url, e.g. a local moto server), and the region
+  from --region, else AWS_REGION, else AWS_DEFAULT_REGION, else the profile's region. A call is tried twice
+  at most, with 4 s to connect: an unreachable endpoint fails in seconds, with a word on stderr meanwhile.
 """
 
 
-class CommandError(Exception):
-    """A problem the user can fix (bad option, no region, AWS refused): printed as one line, exit 2."""
+class UsageError(Exception):
+    """A bad command line; ``prog`` names the (sub)command whose --help explains it."""
+
+    def __init__(self, message: str, prog: str) -> None:
+        super().__init__(message)
+        self.prog = prog
 
 
-def add_region_option(parser: argparse.ArgumentParser, *, top_level: bool) -> None:
-    # Accepted before and after the subcommand; SUPPRESS keeps a subcommand from overwriting the global value.
-    parser.add_argument(
-        "--region",
-        default=None if top_level else argparse.SUPPRESS,
-        metavar="REGION",
-        help="AWS region to work in (default: AWS_REGION, AWS_DEFAULT_REGION, then the profile's region)",
-    )
+class CommandParser(argparse.ArgumentParser):
+    """argparse, with its errors raised (and printed by ``main`` as one line) instead of usage and exit."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise UsageError(message, self.prog)
 
 
-def resolve_region(requested: str | None) -> str:
-    """--region, else the environment and profile as boto3 resolves them.
+def add_global_options(parser: argparse.ArgumentParser, *, top_level: bool, outputs: tuple[str, ...] = OUTPUTS):
+    """The AWS CLI's options, on the main parser (``top_level``) and on each subcommand.
 
-    botocore reads AWS_DEFAULT_REGION and the profile but not AWS_REGION (which the AWS CLI v2 and Lambda
-    set), so AWS_REGION is consulted here before handing over to boto3.
+    On a subcommand the defaults are SUPPRESS so that an option given before the subcommand is not overwritten
+    by the subcommand's default; ``--region`` collects into separate lists, joined by ``finish_arguments``.
     """
-    if requested:
-        return requested
-    if os.environ.get("AWS_REGION"):
-        return os.environ["AWS_REGION"]
-    import boto3
-
-    region = boto3.session.Session().region_name
-    if not region:
-        raise CommandError("no AWS region: pass --region REGION or set AWS_REGION")
-    return region
-
-
-def describe_aws_error(error: BaseException) -> str:
-    """One line for an AWS or botocore failure, naming the cause a user can act on."""
-    from botocore.exceptions import (
-        ClientError,
-        EndpointConnectionError,
-        NoCredentialsError,
-        NoRegionError,
-        PartialCredentialsError,
-        ProfileNotFound,
+    unset = None if top_level else argparse.SUPPRESS
+    group = parser.add_argument_group("global options")
+    group.add_argument(
+        "--profile", default=unset, metavar="NAME", help="named profile from the AWS config files (AWS_PROFILE)"
+    )
+    group.add_argument(
+        "--region",
+        action="append",
+        dest="top_regions" if top_level else "regions",
+        default=[] if top_level else argparse.SUPPRESS,
+        metavar="REGION",
+        help="AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, then the profile's); audit: repeat for several",
+    )
+    group.add_argument(
+        "--endpoint-url",
+        default=unset,
+        metavar="URL",
+        help="send every call to this endpoint (AWS_ENDPOINT_URL), e.g. http://127.0.0.1:5000",
+    )
+    group.add_argument(
+        "--output",
+        default=unset,
+        choices=outputs,
+        help=f"output format: {', '.join(outputs)} (default: table)",
+    )
+    quietness = group.add_mutually_exclusive_group()
+    quietness.add_argument("-q", "--quiet", action="store_true", default=unset, help="print only the result and errors")
+    quietness.add_argument(
+        "-v", "--verbose", action="store_true", default=unset, help="say more (each AWS call on stderr)"
     )
 
-    if isinstance(error, NoCredentialsError):
-        return "no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
-    if isinstance(error, PartialCredentialsError | ProfileNotFound | NoRegionError):
-        return str(error)
-    if isinstance(error, EndpointConnectionError):
-        return f"cannot reach the AWS endpoint: {error}"
-    if isinstance(error, ClientError):
-        details = error.response.get("Error", {})
-        operation = getattr(error, "operation_name", "") or "the AWS call"
-        return f"{operation} failed: {details.get('Code', 'Error')}: {details.get('Message', '')}".rstrip(": ")
-    return f"{type(error).__name__}: {error}"
+
+def finish_arguments(args: argparse.Namespace, outputs_of: dict[str, tuple[str, ...]]) -> argparse.Namespace:
+    """Join what was given before and after the subcommand; check ``--output`` against the subcommand."""
+    args.regions = list(getattr(args, "top_regions", []) or []) + list(getattr(args, "regions", []) or [])
+    args.quiet, args.verbose = bool(getattr(args, "quiet", False)), bool(getattr(args, "verbose", False))
+    if args.quiet and args.verbose:
+        raise UsageError(
+            "argument -q/--quiet: not allowed with argument -v/--verbose", f"notebook-guard {args.command}"
+        )
+    allowed = outputs_of.get(args.command, OUTPUTS)
+    args.output = args.output or "table"
+    if args.output not in allowed:
+        raise UsageError(
+            f"argument --output: {args.command} has no {args.output} output (choose from {', '.join(allowed)})",
+            f"notebook-guard {args.command}",
+        )
+    return args
+
+
+def single_region(args: argparse.Namespace) -> str | None:
+    """The one region a command works in (plan, restore): at most one --region."""
+    if len(args.regions) > 1:
+        raise CommandError(f"{args.command} works in one region: give --region once")
+    return args.regions[0] if args.regions else None
 
 
 def run_guarded(command: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     """Run a subcommand; turn user-fixable and AWS errors into one line on stderr and exit code 2."""
     from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.parsers import ResponseParserError
 
     try:
         return command(args)
     except CommandError as error:
         fail(str(error))
-    except (BotoCoreError, ClientError) as error:
+    except (BotoCoreError, ClientError, ResponseParserError) as error:  # the parser's error is no BotoCoreError
         fail(describe_aws_error(error))
     except KeyboardInterrupt:
         fail("interrupted")
@@ -93,4 +127,12 @@ def run_guarded(command: Callable[[argparse.Namespace], int], args: argparse.Nam
 
 
 def fail(message: str) -> None:
-    print(f"notebook-guard: error: {message}", file=sys.stderr)
+    """The one error format of every subcommand: ``notebook-guard: error: MESSAGE`` on one line of stderr."""
+    text = " ".join(str(message).split())
+    print(f"notebook-guard: error: {text}", file=sys.stderr, flush=True)
+
+
+def notice(args: argparse.Namespace, message: str) -> None:
+    """A line on stderr about what the command is doing (settings used, progress); silent with -q."""
+    if not getattr(args, "quiet", False):
+        print(f"notebook-guard: {message}", file=sys.stderr, flush=True)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from notebook_guard_local.commands.common import add_region_option
 from notebook_guard_local.demo.run import DESCRIPTION, EPILOG, add_demo_arguments, run_demo
 
 NAME = "demo"
+# JSON: the report (as --report writes it); CSV: one row per notebook, expected and observed outcome.
+OUTPUTS = ("table", "json", "csv")
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -18,7 +19,6 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_region_option(parser, top_level=False)
-    add_demo_arguments(parser, region=False)
+    add_demo_arguments(parser)
     parser.set_defaults(run=run_demo)
     return parser

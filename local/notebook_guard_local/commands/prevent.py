@@ -16,9 +16,10 @@ import textwrap
 from pathlib import Path
 from typing import TextIO
 
-from notebook_guard_local.commands.common import EXIT_OK, CommandError, add_region_option
+from notebook_guard_local.commands.common import EXIT_OK, CommandError, single_region
 
 NAME = "prevent"
+OUTPUTS = ("table", "json")  # table: the statements and the proof; json: the policy alone
 WIDTH = 100
 EXIT_PROOF_FAILED = 1
 
@@ -63,14 +64,10 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--kind", choices=KINDS, required=True, help="which policy to print")
-    add_region_option(parser, top_level=False)
     parser.add_argument(
         "--settings",
         metavar="FILE",
         help="the stack's settings: cdk.json (its context) or a JSON object of settings (default: the defaults)",
-    )
-    parser.add_argument(
-        "--output", choices=("table", "json"), default="table", help="table (with the proof) or json (the policy)"
     )
     parser.add_argument(
         "--stack-subnet-ids",
@@ -108,7 +105,7 @@ def run_prevent(args: argparse.Namespace, stream: TextIO | None = None) -> int:
     stream = stream or sys.stdout
     context = load_context(args.settings)
     stack_subnets = tuple(s.strip() for s in (args.stack_subnet_ids or "").split(",") if s.strip())
-    region = getattr(args, "region", None) or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    region = single_region(args) or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     try:
         inputs = PreventionInputs.from_context(
             context,

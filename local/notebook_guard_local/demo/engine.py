@@ -3,8 +3,10 @@
 Each ``Actor`` is a CreateNotebookInstance request plus how it enters the story: ``existing`` notebooks were
 there before notebook-guard (only the scheduled sweep can find them), ``created`` ones are created during the
 story and reach the intake through the event AWS would send (CloudTrail for a create without a subnet, the
-native state-change event otherwise). The intake and the sweep are the real handlers, with the settings the
-stack gives them; the workflow is the real ASL file. Every observation lands in a ``NotebookRecord``.
+native state-change event otherwise). An actor with a ``finding`` is reported by a Security Hub control finding;
+a remediation that waits for a person is approved by the story's security engineer (``notebook-guard approve``).
+The intake and the sweep are the real handlers, with the settings the stack gives them; the workflow is the real
+ASL file. Every observation lands in a ``NotebookRecord``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from notebook_guard.domain.recreate import REMEDIATED_AT_TAG, SNAPSHOT_TAG
 from notebook_guard.handlers import intake
 from notebook_guard.handlers.sweep import run_sweep
 from notebook_guard.settings import get_settings
+from notebook_guard_local.demo import security_team
 from notebook_guard_local.demo.events import cloudtrail_create_event, state_change_event
 from notebook_guard_local.demo.simulation import ACCOUNT, Simulation
 from notebook_guard_local.demo.timeline import TimelineRow, timeline_of
@@ -64,6 +67,7 @@ class Actor:
     scripts: dict[str, str] | None = None  # its lifecycle configuration's scripts, {"OnStart": "..."}, if the story
     needs_internet: bool = False  # it fetches from the internet (lifecycle scripts, repositories): see expected_outcome
     principal: str | None = None  # the role that creates it, its call checked by the enforcement (None: unchecked)
+    finding: str | None = None  # a Security Hub control finding (e.g. "SageMaker.2") reports it during the story
 
     @property
     def name(self) -> str:
@@ -104,6 +108,8 @@ class Trigger:
     result: dict
     executions: list[tuple[Execution, list[TimelineRow]]] = field(default_factory=list)
     alerts: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # approvals given, findings followed
+    finding_id: str | None = None
 
 
 class Player:
@@ -185,6 +191,19 @@ class Player:
         record.actions.append({"trigger": "restart", "event": event["detail-type"], "intake": _brief(result)})
         return self._finish(Trigger(at, title, result))
 
+    def report_finding(self, actor: Actor) -> Trigger:
+        """Security Hub imports a control finding about the notebook (NEW); its event reaches the intake."""
+        record = self.records[actor.name]
+        arn = record.before["NotebookInstanceArn"]
+        finding = self.sim.hub.add_control_finding(arn, actor.finding, notebook_name=actor.name)
+        event = self.sim.hub.imported_event(finding)
+        title = f"Security Hub: control finding {actor.finding} about {actor.name} (NEW) -> intake"
+        at = self.sim.clock.now
+        with acting_as(INTAKE_ROLE):
+            result = intake.handler(event, _Context("notebook-guard-intake", self.sim.region))
+        record.actions.append({"trigger": "finding", "event": event["detail-type"], "intake": _brief(result)})
+        return self._finish(Trigger(at, title, result, finding_id=finding["Id"]))
+
     # Triggers ----------------------------------------------------------------------------------------------
     def arrive(self, actor: Actor) -> Trigger:
         """The notebook is created now; the event AWS sends for it reaches the intake."""
@@ -219,6 +238,7 @@ class Player:
         return self._finish(Trigger(at, "Scheduled sweep (every notebook in the region)", summary))
 
     def _finish(self, trigger: Trigger) -> Trigger:
+        trigger.notes += security_team.approve_waiting(self.sim, self._seen_executions)
         handed_on = set()
         for execution in self.sim.wait_for_executions(self._seen_executions):
             name = _execution_notebook(execution)
@@ -237,6 +257,8 @@ class Player:
                     }
                 )
         self._marks_used = len(self.sim.marks)
+        if trigger.finding_id:
+            trigger.notes.append(security_team.finding_line(self.sim, trigger.finding_id))
         if "counts" in trigger.result:  # a sweep evaluates every notebook; only violators are handed on
             for record in self.records.values():
                 found = "violation: handed to the workflow" if record.name in handed_on else "nothing to do"
@@ -358,8 +380,10 @@ def expected_outcome(
         return COMPLIANT
     if evaluation.exempt:
         return EXEMPT
-    # A created notebook reaches the intake first (event action); the sweep only sees what is left.
-    action = event_action if arrival == "created" and event_action is not Action.NOTIFY else sweep_action
+    # A created notebook reaches the intake first (event action); the sweep only sees what is left. A forced action
+    # is also the finding trigger's.
+    first = arrival in ("created", "finding") and event_action is not Action.NOTIFY
+    action = event_action if first else sweep_action
     if action is Action.NOTIFY:
         return FLAGGED
     if action is Action.QUARANTINE:

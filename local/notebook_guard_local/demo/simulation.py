@@ -8,10 +8,13 @@ alert subscription), and deploys the state machine from the real ASL file with i
 (``WorkflowRunner`` + ``LambdaSeam``). Wait states advance a virtual clock (``zero_time``); the notebook fake's
 transitions are measured on the same clock, so the timeline shows realistic durations without sleeping. The fake's
 state-change events go through the stack's rule to the resume function, which ends the workflow's waits
-(``fake.events``; callback tasks on the same clock: ``fake.step_functions``).
+(``fake.events``; callback tasks on the same clock: ``fake.callbacks``).
 Enforcement is on: every function's role holds the policy the stack generates for it, and a call it does not
 allow fails as in AWS (``fake.enforcement``); the Preflight's ``iam:SimulatePrincipalPolicy`` answers from the
-same documents.
+same documents. Security Hub is the faithful fake (``fake.securityhub``), with the stack's two custom actions, and
+callback tasks (the approval) run on the virtual clock (``fake.callbacks``). The deployment asks a person to
+approve remediations of existing notebooks (``approval=existing-notebooks``); a Security Hub finding's trigger
+remediates (``finding_action``), so the story shows one approval.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import os
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from unittest import mock
 
 from moto.core.config import default_user_config
@@ -31,11 +35,12 @@ from moto.server import ThreadedMotoServer
 from notebook_guard.aws import clients
 from notebook_guard.settings import get_settings
 from notebook_guard_local.fake import FakeNotebooks, Timeline
+from notebook_guard_local.fake.callbacks import FaithfulCallbacks
 from notebook_guard_local.fake.clock import VirtualClock
 from notebook_guard_local.fake.enforcement import Enforcement
 from notebook_guard_local.fake.events import StateChangeEvents
 from notebook_guard_local.fake.iam_simulation import SimulatePrincipalPolicy
-from notebook_guard_local.fake.step_functions import CallbackTasks
+from notebook_guard_local.fake.securityhub import FakeSecurityHub
 from notebook_guard_local.offline import REAL_AWS_VARIABLES
 from notebook_guard_local.roles import RESUME_ROLE, deploy_detection_roles
 from notebook_guard_local.workflow_runner import MOTO_CONFIG, Execution, LambdaSeam, WorkflowRunner, zero_time
@@ -47,6 +52,9 @@ DUMMY_KEY = "notebook-guard-demo"
 SIMULATED_SCRIPT = base64.b64encode(b"#!/bin/bash\necho 'simulated lifecycle script'\n").decode()
 # How long each transitional state lasts on the virtual clock ("a few minutes" to create, per aws-facts.md).
 DEMO_TIMELINE = {"Pending": 240.0, "Stopping": 75.0, "Deleting": 50.0, "Updating": 40.0}
+# The stack's settings for Security Hub and approvals in the story (see the module's docstring).
+DEMO_APPROVAL = "existing-notebooks"
+DEMO_FINDING_ACTION = "remediate"
 # Variables that could send a boto3 client elsewhere than the embedded server, or with real credentials.
 _UNSAFE_PREFIXES = ("AWS_ENDPOINT_URL_",)
 _UNSAFE = (
@@ -97,6 +105,7 @@ class Simulation:
     marks: list[StepMark] = field(default_factory=list)
     enforcement: Enforcement | None = None
     events: StateChangeEvents | None = None
+    hub: FakeSecurityHub | None = None
     network: str = "isolated"  # the target: "isolated" (the stack's default, no internet) or "nat" (a NAT'd subnet)
 
     @property
@@ -126,7 +135,22 @@ class Simulation:
             Endpoint=queue_arn,
             Attributes={"RawMessageDelivery": "false"},
         )
-        environment = self.world.environment(NG_EVENT_ACTION=event_action, NG_SWEEP_ACTION=sweep_action)
+        hub = self.client("securityhub")
+        approve, reject = (
+            hub.create_action_target(Id=action_id, Name=name, Description=name)["ActionTargetArn"]
+            for action_id, name in (
+                ("NotebookGuardApprove", "Approve remediation"),
+                ("NotebookGuardReject", "Reject remediation"),
+            )
+        )
+        environment = self.world.environment(
+            NG_EVENT_ACTION=event_action,
+            NG_SWEEP_ACTION=sweep_action,
+            NG_FINDING_ACTION=DEMO_FINDING_ACTION,
+            NG_APPROVAL=DEMO_APPROVAL,
+            NG_APPROVE_ACTION_ARN=approve,
+            NG_REJECT_ACTION_ARN=reject,
+        )
         if self.network == "nat":
             environment["NG_TARGET_SUBNET_IDS"] = self.world.nat_subnet_id
         self.runner = WorkflowRunner(environment, self.region)
@@ -167,8 +191,10 @@ class Simulation:
         existing = self.fake.code_repositories.get(name)
         return ((existing or {}).get("GitConfig") or {}).get("RepositoryUrl") or f"https://git.example.com/{name}.git"
 
-    def set_actions(self, event_action: str, sweep_action: str) -> None:
-        self.runner.environment.update(NG_EVENT_ACTION=event_action, NG_SWEEP_ACTION=sweep_action)
+    def set_actions(self, event_action: str, sweep_action: str, finding_action: str = DEMO_FINDING_ACTION) -> None:
+        self.runner.environment.update(
+            NG_EVENT_ACTION=event_action, NG_SWEEP_ACTION=sweep_action, NG_FINDING_ACTION=finding_action
+        )
         self.runner.apply_environment()
 
     # Executions -------------------------------------------------------------------------------------------
@@ -204,6 +230,24 @@ class Simulation:
                     }
                 )
                 sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+    def save_snapshots(self, directory: Path) -> list[Path]:
+        """Copy every snapshot in the bucket to ``directory`` (same keys), each with a ``.sha256`` beside it
+        holding the checksum the workflow wrote it with, so ``restore`` can verify a local copy."""
+        s3 = self.client("s3")
+        saved = []
+        prefix = get_settings().snapshot_prefix.rstrip("/") + "/"
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=self.world.bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                response = s3.get_object(Bucket=self.world.bucket, Key=item["Key"])
+                target = directory / item["Key"]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(response["Body"].read())
+                sha256 = (response.get("Metadata") or {}).get("sha256")
+                if sha256:
+                    target.with_name(target.name + ".sha256").write_text(f"{sha256}  {target.name}\n")
+                saved.append(target)
+        return sorted(saved)
 
     # What a CreateNotebookInstance request refers to ----------------------------------------------------------
     def ensure_references(self, request: dict, scripts: dict[str, str] | None = None) -> dict:
@@ -356,9 +400,10 @@ def simulated_account(
         stack.enter_context(_real_instance_types())
         stack.enter_context(_quiet_handlers())
         stack.enter_context(fake)
-        stack.enter_context(CallbackTasks(clock))
         simulation.enforcement = stack.enter_context(Enforcement(fake=fake))
         stack.enter_context(SimulatePrincipalPolicy())
+        simulation.hub = stack.enter_context(FakeSecurityHub())
+        stack.enter_context(FaithfulCallbacks(clock))
         clients.reset()  # sessions made from here on carry the enforcement
         stack.enter_context(RecordingSeam(simulation))
         _reset_moto()

@@ -78,6 +78,21 @@ def built_in_story(world: World) -> list[Actor]:
         ),
         Actor(
             {
+                "NotebookInstanceName": "payroll-report",
+                "InstanceType": "ml.t3.medium",
+                "RoleArn": role,
+                "VolumeSizeInGB": 30,
+                "Tags": [{"Key": "team", "Value": "finance"}],
+            },
+            arrival="existing",
+            expected=REMEDIATED,
+            note="no VPC since last year; Security Hub reports it",
+            # The finding's trigger remediates, and an existing notebook waits for a person: approved, recreated,
+            # and its finding goes NEW -> NOTIFIED -> RESOLVED.
+            finding="SageMaker.2",
+        ),
+        Actor(
+            {
                 "NotebookInstanceName": "churn-forecast",
                 "InstanceType": "ml.t3.xlarge",
                 "RoleArn": role,

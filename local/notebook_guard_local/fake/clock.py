@@ -1,6 +1,6 @@
 """The simulation's virtual clock: seconds that pass only when the simulation says so, and what is due when.
 
-Wait states, Retry intervals and callback tasks advance it (``workflow_runner.zero_time``, ``fake.step_functions``);
+Wait states, Retry intervals and callback tasks advance it (``workflow_runner.zero_time``, ``fake.callbacks``);
 everything that happens *at* a time registers a timer: a notebook transition that completes after S seconds
 (``fake.notebooks``), a state-change event delivered after its delay, the reconciler's next run (``fake.events``).
 ``advance`` runs the timers that fall due, in time order, each at its own time, so what a simulated minute holds

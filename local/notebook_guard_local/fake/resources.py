@@ -96,6 +96,18 @@ def _role_arn(role_name: str | None, facts: Facts) -> str | None:
     return facts.arn("role", role_name or "<unknown>")
 
 
+def _machine_of_token(token: str) -> str | None:
+    """The state machine whose execution issued a task token (AWS authorizes SendTask* against it)."""
+    from notebook_guard_local.fake.callbacks import active
+
+    callbacks = active()
+    execution = callbacks.execution_of(token) if callbacks is not None and token else None
+    if not execution:
+        return None
+    head, machine = execution.split(":execution:", 1)
+    return f"{head}:stateMachine:{machine.rsplit(':', 1)[0]}"
+
+
 def facts_of_call(call: str, params: dict, facts: Facts, fake) -> Facts:
     service, operation = call.split(":", 1)
     if call == "sagemaker:CreateNotebookInstance":
@@ -138,6 +150,13 @@ def facts_of_call(call: str, params: dict, facts: Facts, fake) -> Facts:
         return replace(facts, state_machine_arn=params.get("stateMachineArn"))
     if call == "sfn:DescribeExecution":
         return replace(facts, execution_arn=params.get("executionArn"))
+    if call in ("sfn:SendTaskSuccess", "sfn:SendTaskFailure"):
+        return replace(facts, state_machine_arn=_machine_of_token(params.get("taskToken") or ""))
+    if call == "securityhub:BatchUpdateFindings":
+        return replace(facts, workflow_status=(params.get("Workflow") or {}).get("Status"))
+    if call == "securityhub:BatchImportFindings":
+        first = (params.get("Findings") or [{}])[0]
+        return replace(facts, product_arn=first.get("ProductArn"), target_account=first.get("AwsAccountId"))
     if service == "sqs":
         return replace(facts, queue_arn=_queue_arn(params.get("QueueUrl") or "", facts))
     if call == "iam:GetRole":

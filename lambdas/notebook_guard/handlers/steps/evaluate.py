@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from notebook_guard.aws import sagemaker
+from notebook_guard.domain.approval import approval_required
 from notebook_guard.domain.errors import InvalidExecutionInput
 from notebook_guard.domain.naming import is_valid_notebook_name
 from notebook_guard.domain.triggers import parse_trigger
@@ -43,6 +44,15 @@ def handler(event: dict) -> dict:
             "started_at": event.get("started_at"),
             "waits": WaitSchedule.from_dict(given.get("waits"), settings.wait_schedule).to_dict(),
             "loop": {"until": None},
+            # The approval gate, from the deployment's settings only: an execution input cannot skip it.
+            "approval": {
+                "required": approval_required(settings.approval.value, trigger.value, action.value),
+                "setting": settings.approval.value,
+                "timeout_seconds": settings.approval_timeout_seconds,
+                "fallback": settings.approval_fallback.value,
+                # The person's decision, once there is one (the approval task's result, or its Catch).
+                "decision": None,
+            },
             "evaluation": {
                 **(evaluation.to_dict() if evaluation else {"notebook_name": name}),
                 "path": path,

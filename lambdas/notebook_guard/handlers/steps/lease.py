@@ -11,10 +11,16 @@ and for a blocked alert its findings (so the same findings are not re-alerted be
 
 from __future__ import annotations
 
+from aws_lambda_powertools.metrics import MetricUnit
+
+from notebook_guard.domain import workflow
+from notebook_guard.domain.findings import STARTED
 from notebook_guard.domain.lease import Release, Request, Verdict, exemption_fingerprint, findings_fingerprint
+from notebook_guard.handlers.observability import logger, metrics
 from notebook_guard.handlers.steps.common import step
+from notebook_guard.services import findings
 from notebook_guard.services.coordination import Coordinator
-from notebook_guard.settings import get_settings
+from notebook_guard.settings import Settings, get_settings
 
 
 @step
@@ -51,7 +57,20 @@ def hold(document: dict) -> dict:
         "taken_over_from": decision.taken_over_from,
         # The last blocked alert of this notebook: Notify does not repeat it for the same findings.
         "previous_blocked": coordinator.record(arn).blocked if held else None,
+        # The notebook's Security Hub findings: NOTIFIED, naming this execution (only when it will act).
+        "findings": started_on_findings(document, settings) if held else None,
     }
+
+
+def started_on_findings(document: dict, settings: Settings) -> dict | None:
+    """Mark the notebook's open control findings NOTIFIED; a Security Hub failure is recorded, never raised."""
+    if (document.get("evaluation") or {}).get("path") not in (workflow.RECREATE, workflow.ROOT_ACCESS):
+        return None
+    report = findings.follow(STARTED, document, settings)
+    if report.problem:
+        logger.warning("Security Hub findings not marked NOTIFIED", extra={"findings_report": report.to_dict()})
+        metrics.add_metric(name="FindingUpdatesFailed", unit=MetricUnit.Count, value=1)
+    return report.to_dict()
 
 
 def release(document: dict, holder: str) -> dict:

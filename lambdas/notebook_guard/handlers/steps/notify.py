@@ -20,13 +20,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from notebook_guard.aws import sagemaker
 from notebook_guard.aws.errors import error_code, error_message
-from notebook_guard.domain import workflow
+from notebook_guard.domain import approval, workflow
 from notebook_guard.domain.alerts import Alert, AlertKind
 from notebook_guard.domain.lease import findings_fingerprint, should_alert_blocked
 from notebook_guard.domain.recreate import restore_hint
 from notebook_guard.handlers.observability import logger, metrics
 from notebook_guard.handlers.steps.common import account, now_iso, step
-from notebook_guard.services import audit
+from notebook_guard.services import audit, findings
 from notebook_guard.services.alerting import deliver
 from notebook_guard.services.detection import exemption_summary
 from notebook_guard.settings import Settings, get_settings
@@ -92,8 +92,18 @@ def summary_of(outcome: str, document: dict, state: str) -> str:
         "exempt": exemption_summary(exemption.get("reason") or "?", exemption.get("until")) + restart,
         "duplicate": f"Execution {lease.get('holder')} already handles this notebook; this execution did nothing.",
     }
+    decided = approval.decision_of((document.get("approval") or {}).get("decision"))
+    said = approval.describe(decided, (document.get("approval") or {}).get("timeout_seconds"))
+    if decided and not decided["approved"] and outcome == "violation":
+        texts["violation"] = f"{said} Without an approval the action is 'notify': nothing was changed."
+    elif decided and not decided["approved"] and outcome == "quarantined":
+        texts["quarantined"] = f"{said} Without an approval the notebook was stopped instead (quarantined); " + (
+            f"it is now {state}. Nothing was deleted."
+        )
+    elif said:
+        texts = {k: f"{v} {said}" for k, v in texts.items()}
     if outcome == "remediated" and document["evaluation"].get("path") == workflow.ROOT_ACCESS:
-        return "Root access was disabled in place; the notebook passes evaluation."
+        return "Root access was disabled in place; the notebook passes evaluation." + (f" {said}" if said else "")
     text = texts.get(outcome, outcome)
     if outcome == "violation" and document.get("lease_note"):
         text = f"{text} ({document['lease_note']})"
@@ -148,6 +158,44 @@ def blocked_verdict(document: dict, settings: Settings) -> tuple[bool, str]:
     )
 
 
+def follow_findings(outcome: str, document: dict, settings: Settings, summary: str) -> dict:
+    """Write the outcome on the notebook's Security Hub findings (and import our own finding): recorded, never
+    raised. Security Hub not enabled is said once per account and region."""
+    report = findings.follow(outcome, document, settings, summary)
+    result = report.to_dict()
+    started = (document.get("lease") or {}).get("findings") or {}
+    if started.get("error") or started.get("unprocessed"):  # what marking them NOTIFIED could not do
+        result["at_start"] = {k: started[k] for k in ("error", "unprocessed") if started.get(k)}
+    if report.not_enabled or started.get("not_enabled"):
+        result["not_enabled"] = True
+        result["said_now"] = findings.first_time_not_enabled(account(document), settings)
+    elif report.problem or result.get("at_start"):
+        logger.warning("Security Hub findings not all updated", extra={"findings_report": result})
+        metrics.add_metric(name="FindingUpdatesFailed", unit=MetricUnit.Count, value=1)
+    own = findings.import_own(outcome, document, settings, summary)
+    if own:
+        result["own_finding"] = own
+    return result
+
+
+def security_hub_sentence(result: dict) -> str:
+    """What the alert says about Security Hub: nothing when all went well (or was said before)."""
+    if result.get("not_enabled"):
+        return (
+            " Security Hub is not enabled in this account and region, so no finding was updated (said once)."
+            if result.get("said_now")
+            else ""
+        )
+    at_start = result.get("at_start") or {}
+    unprocessed = (result.get("unprocessed") or []) + (at_start.get("unprocessed") or [])
+    problems = [f"{u['id']}: {u['error_code']}" for u in unprocessed]
+    problems[:0] = [str(e) for e in (result.get("error"), at_start.get("error")) if e]
+    own = result.get("own_finding") or {}
+    if own.get("error") or own.get("failed"):
+        problems.append(f"notebook-guard's own finding was not imported ({own.get('error') or own.get('failed')})")
+    return f" Security Hub findings were not all updated: {'; '.join(problems)[:400]}." if problems else ""
+
+
 @step
 def handler(event: dict) -> dict:
     settings = get_settings()
@@ -165,6 +213,9 @@ def handler(event: dict) -> dict:
     state = current_state(name, settings) if alert_due or outcome not in RECORD_ONLY else evaluation.get("status")
     summary = summary_of(outcome, document, state or "Gone")
     recorded = outcome if not suppressed else "blocked-again"
+    security_hub = follow_findings(recorded, document, settings, summary)
+    summary += security_hub_sentence(security_hub)
+    decided = approval.decision_of((document.get("approval") or {}).get("decision"))
 
     audit_error = None
     try:
@@ -182,6 +233,8 @@ def handler(event: dict) -> dict:
                 "trigger": document.get("trigger"),
                 "failure": document.get("failure"),
                 "alert_suppressed": suppressed or None,
+                "approval": decided,
+                "security_hub": security_hub,
             },
         )
     except (ClientError, BotoCoreError) as error:  # the alert must still go out; it carries this error
@@ -230,6 +283,8 @@ def handler(event: dict) -> dict:
                 "exemption_problem": evaluation.get("exemption_problem"),
                 "lease_note": document.get("lease_note") or None,
                 "audit_error": audit_error,
+                "approval": decided,
+                "security_hub": security_hub or None,
             },
             time=now_iso(),
         )
@@ -239,6 +294,7 @@ def handler(event: dict) -> dict:
             metrics.add_metric(name="AlertsParked", unit=MetricUnit.Count, value=1)
     return {
         "outcome": recorded,
+        "security_hub": security_hub,
         "alerted": bool(delivery.get("message_id") or delivery.get("parked")),
         "state": state,
         "audit_error": audit_error,
