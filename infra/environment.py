@@ -78,6 +78,8 @@ def lambda_environment(
         "NG_WAIT_MAX_INTERVAL_SECONDS": str(settings.wait_max_seconds),
         "NG_WAIT_BOUND_SECONDS": str(settings.wait_timeout_seconds),
         "NG_WAIT_GROWTH": str(constants.WAIT_GROWTH),
+        # How long each wait listens for SageMaker's event before it polls.
+        "NG_EVENT_WAIT_SECONDS": ",".join(f"{w}={s}" for w, s in settings.event_wait_seconds.items()),
         "NG_SNAPSHOT_PREFIX": constants.SNAPSHOT_PREFIX,
     }
     # Unset values are left out (the runtime treats a missing variable as its default), never sent as "".
