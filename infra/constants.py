@@ -17,6 +17,7 @@ METRICS = METRICS_NAMESPACE
 INTAKE_HANDLER = "notebook_guard.handlers.intake.handler"
 APPROVAL_ACTION_HANDLER = "notebook_guard.handlers.approval_action.handler"
 SWEEP_HANDLER = "notebook_guard.handlers.sweep.handler"
+RESUME_HANDLER = "notebook_guard.handlers.resume.handler"
 
 # The Lambda runtime and the Powertools layer are chosen together: the layer is built per Python version
 # (pydantic-core is a compiled wheel), so bumping one means bumping the other.

@@ -80,6 +80,8 @@ def lambda_environment(
         "NG_WAIT_MAX_INTERVAL_SECONDS": str(settings.wait_max_seconds),
         "NG_WAIT_BOUND_SECONDS": str(settings.wait_timeout_seconds),
         "NG_WAIT_GROWTH": str(constants.WAIT_GROWTH),
+        # How long each wait listens for SageMaker's event before it polls.
+        "NG_EVENT_WAIT_SECONDS": ",".join(f"{w}={s}" for w, s in settings.event_wait_seconds.items()),
         "NG_SNAPSHOT_PREFIX": constants.SNAPSHOT_PREFIX,
         # Data preservation: the backup bucket and its key, the mode, the throughput the wait's bound assumes.
         "NG_DATA_PRESERVATION": settings.data_preservation,

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, mo
 from notebook_guard.domain.approval import Approval
 from notebook_guard.domain.evaluation import DEFAULT_EXEMPT_TAG
 from notebook_guard.domain.models import Action
-from notebook_guard.domain.waits import WaitSchedule
+from notebook_guard.domain.waits import DEFAULT_HEARTBEATS, TARGETS, WaitSchedule, heartbeat_key
 from notebook_guard.permissions import prevention
 from notebook_guard.settings import DEFAULT_ENDPOINTS
 from notebook_guard.workflow_steps import MAX_APPROVAL_WAIT_SECONDS
@@ -84,6 +84,8 @@ _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 # remediation has up to four wait loops besides ~30 fixed states. A schedule whose loops could need more polls
 # than this per loop would let an execution fail on its history before its time bound.
 MAX_POLLS_PER_WAIT = 600
+# The default heartbeat of each wait, keyed by the wait's name as the settings show it (in-service, not in_service).
+EVENT_WAITS = {until: DEFAULT_HEARTBEATS[heartbeat_key(until)] for until in TARGETS}
 
 
 class SettingsError(ValueError):
@@ -221,6 +223,10 @@ class StackSettings(BaseModel):
     wait_initial_seconds: int = 60
     wait_max_seconds: int = 180
     wait_timeout_seconds: int = 3600
+    # Event-driven waits: how long each wait listens for SageMaker's state-change event before it falls back to the
+    # polling loop above (seconds per wait), and how often the reconciler resolves waits whose events were lost.
+    event_wait_seconds: dict[str, int] = dict(EVENT_WAITS)
+    reconcile_schedule: str = "rate(5 minutes)"
     # IAM
     passrole_role_pattern: str = "*"
     # Prevention: a customer managed policy that denies, at the API, the requests notebook-guard would remediate.
@@ -275,6 +281,28 @@ class StackSettings(BaseModel):
         if not isinstance(value, str):
             raise ValueError("a schedule expression string")
         return _schedule(value.strip())
+
+    @field_validator("reconcile_schedule", mode="before")
+    @classmethod
+    def _reconcile_schedule(cls, value: Any) -> str:
+        if not isinstance(value, str):
+            raise ValueError("a schedule expression string")
+        return _schedule(value.strip())
+
+    @field_validator("event_wait_seconds", mode="before")
+    @classmethod
+    def _event_waits(cls, value: Any) -> dict[str, int]:
+        expected = f"a map of wait -> seconds (60 to 86400) over {', '.join(TARGETS)}, e.g. stopped=300,gone=300"
+        if isinstance(value, str):
+            try:
+                value = json.loads(value) if value.strip().startswith("{") else dict(
+                    part.split("=", 1) for part in value.split(",") if part.strip()
+                )
+            except ValueError:
+                raise ValueError(expected) from None
+        if not isinstance(value, dict) or not set(value) <= set(TARGETS):
+            raise ValueError(expected)
+        return {**EVENT_WAITS, **{wait: _int(seconds, 60, 86400) for wait, seconds in value.items()}}
 
     @field_validator("sweep_concurrency", mode="before")
     @classmethod
@@ -539,6 +567,14 @@ class StackSettings(BaseModel):
             raise _cross(
                 "wait_timeout_seconds", self.wait_timeout_seconds, f">= wait_max_seconds ({self.wait_max_seconds})"
             )
+        too_long = {w: s for w, s in self.event_wait_seconds.items() if s >= self.wait_timeout_seconds}
+        if too_long:
+            raise _cross(
+                "event_wait_seconds",
+                ",".join(f"{w}={s}" for w, s in too_long.items()),
+                f"each shorter than wait_timeout_seconds ({self.wait_timeout_seconds}): a wait that passes its "
+                "heartbeat falls back to polling within that bound",
+            )
         polls = self.wait_schedule.polls_within_bound()
         if polls > MAX_POLLS_PER_WAIT:
             raise _cross(
@@ -557,6 +593,7 @@ class StackSettings(BaseModel):
             growth=constants.WAIT_GROWTH,
             max_interval_seconds=self.wait_max_seconds,
             bound_seconds=self.wait_timeout_seconds,
+            heartbeats={heartbeat_key(w): s for w, s in self.event_wait_seconds.items()},
         )
 
     @property

@@ -16,6 +16,7 @@ from infra.constructs.detection import Detection
 from infra.constructs.functions import LambdaPackage
 from infra.constructs.network import Network
 from infra.constructs.prevention import PreventionPolicy
+from infra.constructs.resumption import Resumption
 from infra.constructs.security_hub import (
     ApprovalAction,
     CustomActions,
@@ -141,6 +142,15 @@ class NotebookGuardStack(Stack):
             log_retention=retention,
         )
 
+        self.resumption = Resumption(
+            self,
+            "Resumption",
+            settings=settings,
+            package=package,
+            environment=lambda_environment(settings, names, state_machine_arn=machine_arn),
+            names=replace(resource_names, state_machine_arn=machine_arn),
+            log_retention=retention,
+        )
         self.custom_actions = (
             CustomActions(self, "CustomActions", names=resource_names, log_retention=retention)
             if custom_actions
@@ -168,6 +178,8 @@ class NotebookGuardStack(Stack):
         self.alerting.watch_function("Sweep", self.detection.sweep.function)
         self.alerting.watch_dead_letters("Intake", self.detection.intake_dlq)
         self.alerting.watch_dead_letters("Sweep", self.detection.sweep_dlq)
+        self.alerting.watch_function("Resume", self.resumption.function.function)
+        self.alerting.watch_dead_letters("Resume", self.resumption.dead_letters)
         if self.approval_action is not None:
             self.alerting.watch_function("ApprovalAction", self.approval_action.function.function)
             self.alerting.watch_dead_letters("ApprovalAction", self.detection.approval_dlq)

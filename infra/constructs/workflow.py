@@ -75,8 +75,21 @@ class Workflow(Construct):
         )
         # The roles exist before any grant: the Preflight simulates the policies of the steps that act, so its
         # own grant (iam:SimulatePrincipalPolicy) and environment name exactly those roles.
+        # The same for the state machine's own ARN: the Await step answers its own task (SendTaskSuccess), which
+        # AWS authorizes against the task's state machine.
+        self.state_machine_arn_by_name = Stack.of(self).format_arn(
+            service="states",
+            resource="stateMachine",
+            resource_name=self.state_machine_name,
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
         acting = {key: self.steps[key].role.role_arn for key in principals.SIMULATED_STEPS}
-        names = replace(names, step_role_arns=tuple(acting.values()), remediation_executions_arn=self.executions_arn)
+        names = replace(
+            names,
+            step_role_arns=tuple(acting.values()),
+            remediation_executions_arn=self.executions_arn,
+            state_machine_arn=self.state_machine_arn_by_name,
+        )
         for principal in principals.step_principals():
             self.steps[principal.name].grant(grant_of(principal, names))
         # The Preflight simulates those roles; the Backup step names its own as the retiring principal of its grants.

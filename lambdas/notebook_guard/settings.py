@@ -18,7 +18,7 @@ from notebook_guard.domain.evaluation import DEFAULT_EXEMPT_TAG, Policy
 from notebook_guard.domain.lease import Limits
 from notebook_guard.domain.models import Action, Trigger
 from notebook_guard.domain.preservation import bound_seconds
-from notebook_guard.domain.waits import WaitSchedule
+from notebook_guard.domain.waits import DEFAULT_HEARTBEATS, TARGETS, WaitSchedule, heartbeat_key
 from notebook_guard.workflow_steps import EXECUTION_TIMEOUT_SECONDS, MAX_APPROVAL_WAIT_SECONDS
 
 DEFAULT_ENDPOINTS = ("sagemaker.api", "sagemaker.runtime", "sts", "logs", "s3")
@@ -61,6 +61,7 @@ ENVIRONMENT = {
     "NG_WAIT_MAX_INTERVAL_SECONDS": "wait_max_interval_seconds",
     "NG_WAIT_BOUND_SECONDS": "wait_bound_seconds",
     "NG_WAIT_MAX_POLLS": "wait_max_polls",
+    "NG_EVENT_WAIT_SECONDS": "event_wait_seconds",
     "NG_SNAPSHOT_PREFIX": "snapshot_prefix",
     "NG_STEP_ROLE_ARNS": "step_role_arns",
     "NG_DATA_PRESERVATION": "data_preservation",
@@ -78,9 +79,11 @@ _LIST_FIELDS = {
     "target_security_group_ids",
     "required_endpoints",
     "step_role_arns",
+    "event_wait_seconds",
 }
 
 
+_EVENT_WAIT = re.compile(r"^(stable|stopped|gone|in[-_]service|updated|running)=([1-9][0-9]{0,4})$")
 _ACTION_TARGET = r"^arn:aws[a-z-]*:securityhub:[a-z0-9-]+:\d{12}:action/custom/[A-Za-z0-9]{1,20}$"
 # The longest an approval may wait: the state machine's timeout keeps room for it plus the remediation itself.
 MAX_APPROVAL_TIMEOUT_SECONDS = MAX_APPROVAL_WAIT_SECONDS
@@ -152,6 +155,9 @@ class Settings(BaseModel):
     wait_bound_seconds: int = Field(default=3600, ge=0, le=86400)
     # Only for a schedule that never waits (wait_first_seconds 0); otherwise the poll cap follows the bound.
     wait_max_polls: int | None = Field(default=None, ge=1, le=2000)
+    # How long each wait listens for SageMaker's event before it polls ("stopped=300,gone=300,..."; the others keep
+    # domain.waits.DEFAULT_HEARTBEATS).
+    event_wait_seconds: tuple[str, ...] = ()
     snapshot_prefix: str = Field(default="snapshots", pattern=r"^[A-Za-z0-9!_.*'()/-]{1,200}$")
     # The roles of the steps that act ("Stop=arn:aws:iam::123456789012:role/...,Delete=..."): the Preflight
     # simulates their policies against the concrete request before anything destructive.
@@ -182,6 +188,14 @@ class Settings(BaseModel):
         bad = [v for v in value if not v.startswith("sg-")]
         if bad:
             raise ValueError(f"expected security group ids (sg-...), got {bad}")
+        return value
+
+    @field_validator("event_wait_seconds")
+    @classmethod
+    def _event_waits(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [v for v in value if not _EVENT_WAIT.match(v)]
+        if bad:
+            raise ValueError(f"expected WAIT=SECONDS pairs (waits: {', '.join(TARGETS)}), got {bad}")
         return value
 
     @field_validator("step_role_arns")
@@ -232,7 +246,14 @@ class Settings(BaseModel):
             max_interval_seconds=self.wait_max_interval_seconds,
             bound_seconds=self.wait_bound_seconds,
             max_polls=self.wait_max_polls,
+            heartbeats={**DEFAULT_HEARTBEATS, **self.event_waits},
         )
+
+    @property
+    def event_waits(self) -> dict[str, int]:
+        """Heartbeat seconds per wait, keyed as ``waits.heartbeats`` is (only those the environment sets)."""
+        pairs = (pair.split("=", 1) for pair in self.event_wait_seconds)
+        return {heartbeat_key(wait.replace("_", "-")): int(seconds) for wait, seconds in pairs}
 
     @property
     def target_root_access(self) -> str:

@@ -31,6 +31,8 @@ PUT_OBJECT = "s3:PutObject"
 PUT_ITEM = "dynamodb:PutItem"  # the audit table (append-only)
 GET_ITEM = "dynamodb:GetItem"  # the coordination table (lease, attempts, alert markers)
 UPDATE_ITEM = "dynamodb:UpdateItem"  # the coordination table, conditionally
+DELETE_ITEM = "dynamodb:DeleteItem"  # the coordination table, conditionally (a wait's record)
+SEND_TASK_SUCCESS = "sfn:SendTaskSuccess"  # the answer to a callback task (a wait)
 LIFECYCLE = "sagemaker:DescribeNotebookInstanceLifecycleConfig"
 # A notebook's Security Hub control findings: found, then updated (NOTIFIED, notes, RESOLVED).
 FINDINGS = ("securityhub:GetFindings", "securityhub:BatchUpdateFindings")
@@ -81,6 +83,15 @@ STEPS: tuple[Step, ...] = (
             "sagemaker:DescribeCodeRepository",
             "iam:SimulatePrincipalPolicy",
         ),
+    ),
+    Step(
+        "Await",
+        "notebook_guard.handlers.steps.awaiting.handler",
+        "Register a wait for SageMaker's state-change event (a callback task) and answer it at once if the notebook "
+        "is already there",
+        30,
+        # The wait's record (UpdateItem), the notebook now, the answer to its own task, the record's removal.
+        (UPDATE_ITEM, DESCRIBE, SEND_TASK_SUCCESS, DELETE_ITEM),
     ),
     Step(
         "Approval",
@@ -216,12 +227,17 @@ AUDIT_SORT_KEY = "record_id"
 # The coordination table (NG_COORDINATION_TABLE): generic string keys, so that later kinds of item (wait tokens,
 # approvals) can live beside the leases; items that may expire carry epoch seconds in COORDINATION_TTL_ATTRIBUTE.
 # A notebook's items share the partition "notebook#<ARN>": sort key "lease" (the lease, its attempts and the
-# last blocked alert) and "exemption" (the exemption last announced). An execution waiting for a person has
+# last blocked alert), "exemption" (the exemption last announced) and "wait" (the callback wait in progress: its
+# task token, target and incarnation; services/callbacks.py). An execution waiting for a person has
 # "execution#<ARN>" / "approval" (its task token, services.approvals); "account#<id>#<region>" /
 # "securityhub-not-enabled" remembers that Security Hub was found off (said once).
 COORDINATION_PARTITION_KEY = "pk"
 COORDINATION_SORT_KEY = "sk"
 COORDINATION_TTL_ATTRIBUTE = "expires_at"
+
+# The callback waits: Task states with this Resource invoke ${AwaitFunctionArn} with the task token (a contract
+# the ASL graph test checks: every such task has a heartbeat and falls back to its wait's polling loop).
+CALLBACK_RESOURCE = "arn:aws:states:::lambda:invoke.waitForTaskToken"
 
 # No substitutions besides ${<key>FunctionArn}: configuration reaches the steps through their environment.
 EXTRA_SUBSTITUTIONS: dict[str, str] = {}

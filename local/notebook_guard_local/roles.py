@@ -19,6 +19,7 @@ from notebook_guard_local.fake.enforcement import DEFAULT_ACCOUNT, acting_as, de
 STEP_ROLE_PREFIX = "notebook-guard-step-"
 INTAKE_ROLE = "notebook-guard-intake"
 SWEEP_ROLE = "notebook-guard-sweep"
+RESUME_ROLE = "notebook-guard-resume"
 APPROVAL_ACTION_ROLE = "notebook-guard-approval-action"
 UNCONFIGURED = "notebook-guard-unconfigured"  # a name no real resource has: grants nothing that exists
 
@@ -119,6 +120,7 @@ def deploy_detection_roles(
     names = names_from_environment(environment, region, account, state_machine_arn=state_machine_arn)
     deploy(principals.INTAKE, INTAKE_ROLE, names, account)
     deploy(principals.SWEEP, SWEEP_ROLE, names, account)
+    deploy(principals.RESUME, RESUME_ROLE, names, account)
     deploy(principals.APPROVAL_ACTION, APPROVAL_ACTION_ROLE, names, account)
 
 

@@ -1,5 +1,9 @@
 """The remediation workflow on an in-process moto account: the real ASL file, the step Lambdas run in-process,
-notebooks behaving as AWS documents (the faithful fake), Wait states on a virtual clock.
+notebooks behaving as AWS documents (the faithful fake), Wait states on a virtual clock, and the waits driven by
+SageMaker's state-change events as in AWS: the fake emits them, moto's EventBridge routes them (the stack's rule)
+to a queue that feeds the resume function, and the reconciler runs every 5 simulated minutes; the callback tasks
+behave as AWS documents (``fake.callbacks``). ``harness.events.restart(drop=1.0, ...)`` loses events,
+duplicates, delays or reorders them, or crashes the resume function; the polling loops are the fallback.
 
 Shared by the workflow tests (``tests/workflow``) and the bench's transition count.
 """
@@ -18,13 +22,15 @@ from notebook_guard.aws import clients
 from notebook_guard.domain.alerts import parse_alert_body
 from notebook_guard_local.fake import FakeNotebooks, Faults
 from notebook_guard_local.fake.callbacks import FaithfulCallbacks
+from notebook_guard_local.fake.clock import VirtualClock
 from notebook_guard_local.fake.enforcement import Enforcement
+from notebook_guard_local.fake.events import Delivery, StateChangeEvents
 from notebook_guard_local.fake.iam_simulation import SimulatePrincipalPolicy
-from notebook_guard_local.fake.notebooks import Timeline, VirtualClock
+from notebook_guard_local.fake.notebooks import Timeline
 from notebook_guard_local.fake.securityhub import FakeSecurityHub
 from notebook_guard_local.observability import discarded_metrics
 from notebook_guard_local.offline import FAKE_ACCESS_KEY
-from notebook_guard_local.roles import deploy_workflow_roles
+from notebook_guard_local.roles import RESUME_ROLE, deploy_detection_roles, deploy_workflow_roles
 from notebook_guard_local.workflow_runner import (
     MOTO_CONFIG,
     LambdaSeam,
@@ -50,6 +56,7 @@ class Harness:
     faults: Faults
     seam: LambdaSeam
     enforcement: Enforcement
+    events: StateChangeEvents
     hub: FakeSecurityHub
     callbacks: FaithfulCallbacks
     _earlier_executions: frozenset[str] = frozenset()
@@ -171,12 +178,14 @@ class Harness:
         from notebook_guard.settings import get_settings
 
         deploy_workflow_roles(os.environ, REGION, state_machine_arn=self.runner.state_machine_arn)
+        deploy_detection_roles(os.environ, REGION, state_machine_arn=self.runner.state_machine_arn)
         get_settings.cache_clear()  # the functions read the new settings from here on
 
     def reset(self) -> None:
         """Forget every notebook, alert, audit record and snapshot; keep the network, functions and state machine."""
         # A test may have redeployed them with other settings.
         deploy_workflow_roles(self.runner.environment, REGION, state_machine_arn=self.runner.state_machine_arn)
+        deploy_detection_roles(self.runner.environment, REGION, state_machine_arn=self.runner.state_machine_arn)
         self.backend.notebook_instances.clear()
         self.backend.notebook_instance_lifecycle_configurations.clear()
         fake = self.fake
@@ -186,6 +195,8 @@ class Harness:
         fake.short_zones.clear()
         fake.history.clear()
         fake.timeline = Timeline()
+        fake.clock.clear()  # transitions and deliveries of the last test
+        self.events.restart(**vars(Delivery()))
         self.faults.clear()
         self.faults.calls.clear()
         self.seam.clear_hooks()
@@ -279,7 +290,8 @@ class Harness:
 
 
 @contextmanager
-def harness_context():
+def harness_context(polling_only: bool = False):
+    """``polling_only``: the state machine without its callback waits (the bench's baseline)."""
     clock = VirtualClock()
     with (
         shared_service_models(),
@@ -310,8 +322,10 @@ def harness_context():
         runner = WorkflowRunner(world.environment(), REGION)
         for key, value in runner.environment.items():
             monkeypatch.setenv(key, value)
-        runner.deploy()
+        runner.deploy(polling_only=polling_only)
         # What the intake and the sweep get besides the steps' settings (tests start executions through them).
         monkeypatch.setenv("NG_STATE_MACHINE_ARN", runner.state_machine_arn)
+        deploy_detection_roles(runner.environment, REGION, state_machine_arn=runner.state_machine_arn)
+        events = StateChangeEvents(fake, clock, REGION, ACCOUNT, role=RESUME_ROLE).install()
         faults.calls.clear()
-        yield Harness(world, runner, fake, faults, seam, enforcement, hub, callbacks)
+        yield Harness(world, runner, fake, faults, seam, enforcement, events, hub, callbacks)

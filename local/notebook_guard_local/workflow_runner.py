@@ -38,9 +38,15 @@ from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
 from notebook_guard.aws import clients
 from notebook_guard.settings import get_settings
-from notebook_guard.workflow_steps import EXTRA_SUBSTITUTIONS, STEPS, Step, substitution_key
+from notebook_guard.workflow_steps import (
+    CALLBACK_RESOURCE,
+    EXTRA_SUBSTITUTIONS,
+    STEPS,
+    Step,
+    substitution_key,
+)
+from notebook_guard_local.fake.clock import VirtualClock
 from notebook_guard_local.fake.enforcement import DEFAULT_ACCOUNT, acting_as
-from notebook_guard_local.fake.notebooks import VirtualClock
 from notebook_guard_local.resources import asl_path as packaged_asl_path
 from notebook_guard_local.roles import deploy_workflow_roles, step_role_name, step_role_setting
 
@@ -64,6 +70,11 @@ class _Context:
 
     def get_remaining_time_in_millis(self) -> int:
         return 30_000
+
+
+def lambda_context(function: str, arn: str) -> _Context:
+    """A Lambda context for a handler run in this process (the resume function, the steps)."""
+    return _Context(function, arn)
 
 
 class LambdaSeam:
@@ -219,15 +230,35 @@ def shared_service_models() -> Iterator[None]:
         yield
 
 
-def render_definition(function_arns: dict[str, str], asl_path: Path | None = None) -> str:
-    """The ASL text with the stack's substitutions applied (``${<key>FunctionArn}`` and EXTRA_SUBSTITUTIONS)."""
+def render_definition(function_arns: dict[str, str], asl_path: Path | None = None, polling_only: bool = False) -> str:
+    """The ASL text with the stack's substitutions applied (``${<key>FunctionArn}`` and EXTRA_SUBSTITUTIONS).
+
+    ``polling_only``: the same machine without its callback waits (each wait goes straight to its polling loop), the
+    workflow as it was before the waits listened for events: the bench's baseline.
+    """
     text = (asl_path or packaged_asl_path()).read_text()
     values = {substitution_key(s): function_arns[s.key] for s in STEPS} | dict(EXTRA_SUBSTITUTIONS)
     for key, value in values.items():
         text = text.replace("${" + key + "}", value)
     if "${" in text:
         raise ValueError("unsubstituted ${...} left in the ASL file")
-    return text
+    return json.dumps(without_callbacks(json.loads(text))) if polling_only else text
+
+
+def without_callbacks(definition: dict) -> dict:
+    """``definition`` with every callback wait replaced by the polling loop it falls back to."""
+    states = definition["States"]
+    fallback = {
+        name: state["Catch"][0]["Next"] for name, state in states.items() if state.get("Resource") == CALLBACK_RESOURCE
+    }
+    for name in fallback:
+        del states[name]
+    for state in states.values():
+        for holder in (state, *state.get("Choices", []), *state.get("Catch", [])):
+            for key in ("Next", "Default"):
+                if holder.get(key) in fallback:
+                    holder[key] = fallback[holder[key]]
+    return definition
 
 
 @dataclass
@@ -248,6 +279,18 @@ class Execution:
         """State transitions as Step Functions bills them: one per state entered."""
         return len(self.states_entered)
 
+    @property
+    def answers(self) -> list[dict]:
+        """The answer each callback wait got (its ``$.loop`` as it left the task: a Poll and ``resumed_by``), in
+        order; a wait that fell back to polling has none."""
+        answered = []
+        for event in self.events:
+            if event["type"] == "TaskStateExited" and event["stateExitedEventDetails"]["name"].startswith("Await "):
+                loop = json.loads(event["stateExitedEventDetails"]["output"]).get("loop") or {}
+                if "Error" not in loop:
+                    answered.append(loop)
+        return answered
+
 
 class WorkflowRunner:
     """Deploy the state machine and its step functions into moto, run executions. Needs moto active."""
@@ -264,7 +307,7 @@ class WorkflowRunner:
         os.environ.update(self.environment)
         get_settings.cache_clear()
 
-    def deploy(self, name: str = "notebook-guard-remediation") -> str:
+    def deploy(self, name: str = "notebook-guard-remediation", polling_only: bool = False) -> str:
         # Each step's role, with the policy the stack generates; the Preflight simulates the acting steps' roles.
         # The machine's name is fixed before it exists (as the stack fixes it), so the Lease step's role can name
         # its executions.
@@ -299,7 +342,7 @@ class WorkflowRunner:
                 Environment={"Variables": self.environment},
             )
             self.function_arns[step.key] = created["FunctionArn"]
-        definition = render_definition(self.function_arns)
+        definition = render_definition(self.function_arns, polling_only=polling_only)
         sfn = clients.client("stepfunctions", self.region)
         self.state_machine_arn = sfn.create_state_machine(
             name=name, definition=definition, roleArn=role_arn, type="STANDARD"

@@ -107,6 +107,9 @@ BAD_VALUES = [
     ("sweep_schedule", "rate(0 minutes)", "rate(N minute"),
     ("sweep_schedule", "cron(0 * * * *)", "cron(minutes hours"),
     ("sweep_schedule", "every hour", "EventBridge schedule"),
+    ("reconcile_schedule", "every 5 minutes", "EventBridge schedule"),
+    ("event_wait_seconds", "stoped=120", "a map of wait -> seconds"),
+    ("event_wait_seconds", "gone=30", "an integer from 60 to 86400"),
     ("sweep_concurrency", "0", "an integer from 1 to 32"),
     ("sweep_concurrency", "many", "an integer from 1 to 32"),
     ("target_subnet_ids", "subnet-xyz", "subnet ids like subnet-"),
@@ -222,3 +225,46 @@ def test_cdk_keys_are_not_taken_for_settings():
         "acknowledged-issue-numbers": [1],
     }
     assert StackSettings.from_context(context) == StackSettings.from_context({})
+
+
+def test_event_waits_default_per_wait_and_accept_partial_overrides_from_the_command_line_and_cdk_json():
+    default = StackSettings.from_context({})
+    assert default.event_wait_seconds == {
+        "stable": 600, "stopped": 180, "gone": 180, "in-service": 600, "updated": 180, "running": 600
+    }
+    assert default.reconcile_schedule == "rate(5 minutes)"
+    assert StackSettings.from_context({"event_wait_seconds": "stopped=120,in-service=900"}).event_wait_seconds[
+        "in-service"
+    ] == 900
+    tuned = StackSettings.from_context({"event_wait_seconds": {"gone": 240}})
+    assert tuned.event_wait_seconds["gone"] == 240 and tuned.wait_schedule.heartbeat("gone") == 240
+    assert tuned.wait_schedule.heartbeat("stopped") == 180
+
+
+@pytest.mark.parametrize(
+    ("context", "message"),
+    [
+        ({"event_wait_seconds": "stoped=120"}, "event_wait_seconds=stoped=120: expected a map of wait -> seconds"),
+        ({"event_wait_seconds": "gone=30"}, "event_wait_seconds=gone=30: expected an integer from 60 to 86400"),
+        ({"event_wait_seconds": {"gone": 3600}}, "each shorter than wait_timeout_seconds (3600)"),
+        ({"reconcile_schedule": "every 5 minutes"}, "reconcile_schedule=every 5 minutes: expected an EventBridge"),
+    ],
+)
+def test_bad_event_wait_settings_are_refused(context, message):
+    with pytest.raises(SettingsError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        StackSettings.from_context(context)
+
+
+def test_the_functions_are_told_the_heartbeats():
+    from infra.environment import DeployedNames, lambda_environment
+    from notebook_guard.settings import Settings
+
+    settings = StackSettings.from_context({"event_wait_seconds": "stopped=120"})
+    topic = "arn:aws:sns:us-east-1:123456789012:alerts"
+    key = "arn:aws:kms:us-east-1:123456789012:key/backups"
+    queue = "https://sqs.local/q"
+    names = DeployedNames(topic, "snapshots", "backups", key, "audit", "coordination", queue, [], [], [])
+    environment = lambda_environment(settings, names)
+    runtime = Settings.from_environ(environment)
+    assert runtime.wait_schedule.heartbeat("stopped") == 120
+    assert runtime.wait_schedule.heartbeats == settings.wait_schedule.heartbeats

@@ -50,10 +50,15 @@ def test_native_state_change_rule_needs_no_trail(default_stack):
     } in patterns
 
 
+def _rules_of(synth, guard) -> list[dict]:
+    arn = {"Fn::GetAtt": [synth.logical_id(guard.function), "Arn"]}
+    return [r for r in _rules(synth) if any(t["Arn"] == arn for t in r["Targets"])]
+
+
 def test_the_event_rules_target_the_intake_with_retries_and_a_dead_letter_queue(default_stack):
     intake = default_stack.logical_id(default_stack.stack.detection.intake.function)
     dlq = default_stack.logical_id(default_stack.stack.detection.intake_dlq)
-    event_rules = [r for r in _rules(default_stack) if "EventPattern" in r]
+    event_rules = [r for r in _rules_of(default_stack, default_stack.stack.detection.intake) if "EventPattern" in r]
     assert len(event_rules) == 3  # CloudTrail, native state change, Security Hub control finding
     for rule in event_rules:
         (target,) = rule["Targets"]
@@ -64,18 +69,79 @@ def test_the_event_rules_target_the_intake_with_retries_and_a_dead_letter_queue(
 
 def test_sweep_runs_hourly_by_default(default_stack):
     sweep = default_stack.logical_id(default_stack.stack.detection.sweep.function)
-    scheduled = [r for r in _rules(default_stack) if "ScheduleExpression" in r]
+    scheduled = [r for r in _rules_of(default_stack, default_stack.stack.detection.sweep) if "ScheduleExpression" in r]
     assert [r["ScheduleExpression"] for r in scheduled] == ["rate(1 hour)"]
     assert scheduled[0]["Targets"][0]["Arn"] == {"Fn::GetAtt": [sweep, "Arn"]}
 
 
 def test_sweep_schedule_is_configurable(existing_stack):
-    assert [r["ScheduleExpression"] for r in _rules(existing_stack) if "ScheduleExpression" in r] == [
+    sweep = existing_stack.stack.detection.sweep
+    assert [r["ScheduleExpression"] for r in _rules_of(existing_stack, sweep) if "ScheduleExpression" in r] == [
         "cron(0 6 * * ? *)"
     ]
 
 
-def test_async_functions_have_a_dead_letter_queue(default_stack):
+# --- the waits: resume function, its rules and permissions ----------------------------------------------------------
+
+
+def test_every_state_change_and_a_five_minute_schedule_feed_the_resume_function(default_stack):
+    resumption = default_stack.stack.resumption
+    rules = _rules_of(default_stack, resumption.function)
+    patterns = [r["EventPattern"] for r in rules if "EventPattern" in r]
+    # Every status: no filter on NotebookInstanceStatus (the intake's rule keeps its Pending/InService filter).
+    assert patterns == [{"source": ["aws.sagemaker"], "detail-type": ["SageMaker Notebook Instance State Change"]}]
+    assert [r["ScheduleExpression"] for r in rules if "ScheduleExpression" in r] == ["rate(5 minutes)"]
+    dlq = default_stack.logical_id(resumption.dead_letters)
+    for rule in rules:
+        (target,) = rule["Targets"]
+        assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [dlq, "Arn"]}}
+        assert target["RetryPolicy"]["MaximumRetryAttempts"] >= 1
+    props = default_stack.json["Resources"][default_stack.logical_id(resumption.function.function)]["Properties"]
+    assert props["Handler"] == "notebook_guard.handlers.resume.handler" and "DeadLetterConfig" in props
+
+
+def test_only_the_waits_and_the_approval_may_answer_a_task_and_only_on_the_state_machine(default_stack):
+    """states:SendTask* is granted on the remediation state machine only (AWS authorizes a token against its state
+    machine): the waits (Await step, resume function) send successes only; SendTaskHeartbeat is granted to no one."""
+    stack = default_stack.stack
+    functions = {**_functions(default_stack), "resume": stack.resumption.function}
+    machine = default_stack.logical_id(stack.workflow.state_machine)
+    holders = []
+    for key, guard in functions.items():
+        for statement in _statements_of_role(default_stack, default_stack.logical_id(guard.role)):
+            actions = _as_list(statement["Action"])
+            assert not {"states:SendTaskFailure", "states:SendTaskHeartbeat", "states:*"} & set(actions)
+            if "states:SendTaskSuccess" in actions:
+                assert actions == ["states:SendTaskSuccess"], statement
+                resource = json.dumps(statement["Resource"])
+                # The resume function names the machine; the Await step (which the machine's definition references)
+                # its ARN built from the machine's fixed name, avoiding a dependency cycle.
+                assert statement["Resource"] == {"Ref": machine} or f":stateMachine:{stack.stack_name}-remediation" in (
+                    resource
+                ), statement
+                holders.append(key)
+    assert sorted(holders) == ["Await", "resume"]
+
+
+def test_wait_records_live_in_the_coordination_table_only(default_stack):
+    table = {"Fn::GetAtt": [default_stack.logical_id(default_stack.stack.storage.coordination_table), "Arn"]}
+    resume = default_stack.stack.resumption.function
+    statements = _statements_of_role(default_stack, default_stack.logical_id(resume.role))
+    dynamo = [s for s in statements if any(a.startswith("dynamodb:") for a in _as_list(s["Action"]))]
+    assert dynamo and all(s["Resource"] == table for s in dynamo)
+    actions = {a for s in dynamo for a in _as_list(s["Action"])}
+    assert actions == {"dynamodb:GetItem", "dynamodb:Scan", "dynamodb:DeleteItem"}
+
+
+def test_the_waits_listen_for_the_deployed_heartbeats(default_stack):
+    step = default_stack.stack.workflow.steps["Await"]
+    env = default_stack.json["Resources"][default_stack.logical_id(step.function)]["Properties"]["Environment"]
+    assert env["Variables"]["NG_EVENT_WAIT_SECONDS"] == (
+        "stable=600,stopped=180,gone=180,in-service=600,updated=180,running=600"
+    )
+
+
+def test_async_functions_have_a_dead_letter_queue(default_stack):  # the resume function: see the waits below
     for name in ("intake", "sweep"):
         guard = getattr(default_stack.stack.detection, name)
         props = default_stack.json["Resources"][default_stack.logical_id(guard.function)]["Properties"]
@@ -140,7 +206,7 @@ def test_the_state_machine_may_invoke_exactly_the_steps(default_stack):
 def test_functions_are_python_arm64_json_logs_with_the_powertools_layer(default_stack):
     functions = default_stack.resources("AWS::Lambda::Function")
     ours = {k: v for k, v in functions.items() if v["Properties"].get("Handler", "").startswith("notebook_guard.")}
-    assert len(ours) == len(workflow_steps.STEPS) + 2
+    assert len(ours) == len(workflow_steps.STEPS) + 3  # and the intake, the sweep, the resume function
     for props in (v["Properties"] for v in ours.values()):
         assert re.fullmatch(r"python3\.(1[2-9])", props["Runtime"])
         assert props["Architectures"] == ["arm64"]

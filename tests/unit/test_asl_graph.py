@@ -10,9 +10,11 @@ import re
 import pytest
 
 from notebook_guard.domain import errors
+from notebook_guard.domain.waits import CALLBACK_TIMEOUTS, DEFAULT_HEARTBEATS, TARGETS, heartbeat_key
 from notebook_guard.handlers.steps import notify
 from notebook_guard.workflow_steps import (
     ASL_PATH,
+    CALLBACK_RESOURCE,
     EXECUTION_TIMEOUT_SECONDS,
     EXTRA_SUBSTITUTIONS,
     STEPS,
@@ -55,6 +57,22 @@ def states_calling(key: str) -> list[str]:
     return [n for n, s in STATES.items() if function_of(s) == "${" + f"{key}FunctionArn" + "}"]
 
 
+PROBE = "${ProbeFunctionArn}"
+
+
+AWAIT = "${AwaitFunctionArn}"
+
+
+def callback_tasks() -> dict[str, dict]:
+    """The waits' callback tasks (the approval's is a callback task too, but waits for a person)."""
+    return {n: s for n, s in STATES.items() if s.get("Resource") == CALLBACK_RESOURCE and function_of(s) == AWAIT}
+
+
+def failure_catchers() -> list[tuple[str, dict]]:
+    """States whose Catch is a failure path (a callback task's Catch is its wait's polling fallback)."""
+    return [(n, s) for n, s in STATES.items() if n not in callback_tasks()]
+
+
 def test_every_next_names_a_state_and_every_state_is_reachable():
     for name, state in STATES.items():
         assert successors(state) <= set(STATES), name
@@ -78,10 +96,11 @@ def test_delete_is_reachable_only_through_the_snapshot_and_the_preflight():
     for guard in ("Snapshot", "Preflight"):
         (guard_state,) = states_calling(guard)
         assert delete not in reachable(DEFINITION["StartAt"], removed={guard_state}), guard
-    # Nor can a failure path lead to it: no Catch reaches the Delete state. (A person's refusal, or no decision,
-    # caught at the approval may lead to a quarantine, whose stop shares states with the remediation: that it
-    # never reaches the Delete is proved path by path in test_delete_is_unreachable_without_an_approval...)
-    for name, state in STATES.items():
+    # Nor can a failure path lead to it: no Catch reaches the Delete state (but a callback wait's, whose fallback is the
+    # polling loop of the same wait, on the same path: see the callback test below). (A person's refusal, or no
+    # decision, caught at the approval may lead to a quarantine, whose stop shares states with the remediation: that
+    # it never reaches the Delete is proved path by path in test_delete_is_unreachable_without_an_approval...)
+    for name, state in failure_catchers():
         for catch in state.get("Catch", []):
             if name == APPROVAL_TASK and "States.ALL" not in catch["ErrorEquals"]:
                 continue
@@ -105,7 +124,7 @@ def test_a_failed_replacement_is_deleted_only_after_this_execution_created_it():
         "BooleanEquals": True,
         "Next": discard,
     }
-    for name, state in STATES.items():
+    for name, state in failure_catchers():
         for catch in state.get("Catch", []):
             if catch["Next"] == "What happens without approval?":
                 # Not a failure path: a rejected or timed-out approval falls back to notify or quarantine, which
@@ -114,9 +133,11 @@ def test_a_failed_replacement_is_deleted_only_after_this_execution_created_it():
                 # hence no Discard, follows it.
                 continue
             assert discard not in reachable(catch["Next"]), name
-    gone_probe = "Check whether the notebook is gone"
+    # Once discarded, the replacement's deletion is awaited (its event, or the polling loop): Create comes only after
+    # the wait for "gone" says so.
+    gone_choice = "Is it gone?"
     assert create in reachable(discard)
-    assert create not in reachable(STATES[discard]["Next"], removed={gone_probe})
+    assert create not in reachable(STATES[discard]["Next"], removed={gone_choice})
 
 
 # AWS's list for Lambda tasks ("Handle Lambda service exceptions", Step Functions best practices).
@@ -215,6 +236,45 @@ def test_every_wait_loop_has_a_bound_that_ends_in_the_stuck_alert(name):
     if stuck != "Alert that the notebook is stuck":
         assert STATES[stuck]["Type"] == "Pass" and STATES[stuck]["Parameters"]["Error"] in notify.TIMED_OUT, name
         assert set(states_calling("Notify")) & reachable(stuck), name
+
+
+def test_every_wait_starts_as_a_callback_task_with_a_heartbeat_that_falls_back_to_its_polling_loop():
+    """The reusable wait: "Await X (event)" (a callback task answered by SageMaker's event, the reconciler or itself)
+    -> the wait's Choice; no answer within the heartbeat, or any error -> the polling loop of the same target,
+    whose bound ends in the stuck alert. Six waits, six callback tasks."""
+    # Every loop of the notebook Probe is a fallback (a loop polling something else, an S3 marker say, may not be).
+    waits = [n for n, s in STATES.items() if s["Type"] == "Wait" and function_of(STATES[s["Next"]]) == PROBE]
+    assert len(callback_tasks()) == len(waits) >= len(TARGETS)
+    seen_targets = set()
+    for wait in waits:
+        probe = STATES[wait]["Next"]
+        (task,) = [n for n, s in callback_tasks().items() if {c["Next"] for c in s["Catch"]} == {probe}]
+        state = STATES[task]
+        until = state["Parameters"]["Payload"]["until"]
+        seen_targets.add(until)
+        assert STATES[probe]["Parameters"]["until"] == until, task
+        assert state["Parameters"]["FunctionName"] == "${AwaitFunctionArn}"
+        assert state["Parameters"]["Payload"]["token.$"] == "$$.Task.Token"
+        assert state["HeartbeatSecondsPath"] == f"$.waits.heartbeats.{heartbeat_key(until)}", task
+        assert state["TimeoutSeconds"] > max(DEFAULT_HEARTBEATS.values()), task
+        assert state["Next"] == STATES[probe]["Next"], task  # the answer is read by the loop's own Choice
+        assert state["ResultPath"] == STATES[probe]["ResultPath"] == "$.loop"
+        timeouts, everything = state["Catch"]
+        assert set(timeouts["ErrorEquals"]) == set(CALLBACK_TIMEOUTS) and everything["ErrorEquals"] == ["States.ALL"]
+        assert timeouts["ResultPath"] == everything["ResultPath"] == "$.loop"
+        # Into the loop only from its callback task and its own Wait state.
+        assert {n for n, s in STATES.items() if probe in successors(s)} == {task, wait}, probe
+        # Every way into the wait goes through the callback task.
+        assert {n for n, s in STATES.items() if task in successors(s)}, task
+    assert seen_targets <= set(TARGETS) and seen_targets >= {"stable", "stopped", "gone", "in-service"}
+
+
+def test_the_task_token_goes_to_the_wait_step_and_the_approval_step_only():
+    text = json.dumps(DEFINITION)
+    assert text.count("$$.Task.Token") == len(callback_tasks()) + 1  # and the approval's
+    assert STATES[APPROVAL_TASK]["Parameters"]["Payload"]["token.$"] == "$$.Task.Token"
+    for state in callback_tasks().values():
+        assert list(state["Parameters"]) == ["FunctionName", "Payload"]  # nothing else of the task gets the token
 
 
 def test_state_names_are_short_sentences():
@@ -391,8 +451,12 @@ def test_a_failed_backup_never_deletes_and_puts_the_original_back():
     # Every state of the backup phase (after the stop, before the delete) fails into the abort path, which stops
     # the notebook, puts its own lifecycle configuration back, removes the access and alerts.
     phase = reachable("Attach the backup configuration") - reachable(delete) - reachable(ABORT)
+    awaits = callback_tasks()
     for name in phase:
         for catch in STATES[name].get("Catch", []):
+            if name in awaits:  # a wait's callback task falls back to its own polling loop, which aborts on errors
+                assert catch["Next"] in phase and STATES[catch["Next"]]["Type"] == "Task", name
+                continue
             assert STATES[catch["Next"]]["Next"] == ABORT, name
     path = reachable(ABORT)
     assert "Put back its own configuration after the failed backup" in path

@@ -95,9 +95,9 @@ def test_plan_says_whether_the_data_is_preserved_and_what_it_costs(harness, caps
         texts[name] = capsys.readouterr().out
     old, new = texts["planned-old"], texts["planned-new"]
     assert "Data: the storage volume (5 GB allocated; its use is not visible from the API) is backed up" in old
-    # With the default settings: 27 fixed minutes plus two copies of 5 GiB at 25 MB/s (205 s each) is 2,030 s; each
+    # With the default settings: 1,147 fixed seconds plus two copies of 5 GiB at 25 MB/s (205 s each) is 1,557 s; each
     # copy may take 900 s plus its 205 s.
-    assert "about 33.8 more minutes if it is full, each copy bounded to 18.4 min" in old
+    assert "about 25.9 more minutes if it is full, each copy bounded to 18.4 min" in old  # 25.95, rounded
     assert "back up its storage volume (/home/ec2-user/SageMaker)" in old and "files are lost" not in old
     assert "Data: NOT preserved (caught at creation" in new
     assert "destroys its ML storage volume" in new

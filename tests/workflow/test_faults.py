@@ -24,6 +24,7 @@ RECREATE_CALLS = {
     "dynamodb:PutItem",
     "dynamodb:GetItem",
     "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",  # a callback wait's record, once answered
     "ec2:DescribeSubnets",
     "ec2:DescribeRouteTables",
     "ec2:DescribeSecurityGroups",
@@ -48,6 +49,7 @@ ROOT_ACCESS_CALLS = {
     "dynamodb:PutItem",
     "dynamodb:GetItem",
     "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
     "iam:GetRole",
     "iam:SimulatePrincipalPolicy",
     "sns:Publish",

@@ -50,6 +50,10 @@ def test_every_call_of_a_step_is_declared_and_allowed(harness, monkeypatch):
     full_notebook(harness, "crowded")
     crowded = harness.run("crowded")
     assert crowded.status == "SUCCEEDED", (harness.alerts()[-1]["details"], crowded.states_entered)
+    # Every event lost and the reconciler down: each wait falls back to its polling loop (the Probe step).
+    harness.events.restart(drop=1.0, reconciler=False)
+    full_notebook(harness, "unheard")
+    assert harness.run("unheard").status == "SUCCEEDED"
 
     # A notebook in use: its storage volume is backed up and restored (the Backup step's calls).
     used_notebook(harness, "used", config="used-setup")

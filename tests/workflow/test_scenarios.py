@@ -47,7 +47,10 @@ def test_a_new_notebook_still_pending_is_remediated_once_in_service(harness):
     harness.create_notebook("analysis", "Pending")
     execution = harness.run()
     assert_remediated(harness, execution)
-    assert "Wait for a stable state" in execution.states_entered
+    # Its wait for a stable state was answered by SageMaker's event, not by polling.
+    assert "Await a stable state (event)" in execution.states_entered
+    assert "Check whether the notebook is stable" not in execution.states_entered
+    assert execution.answers[0]["resumed_by"] == "event"
     # It was stopped once InService, never while Pending.
     assert harness.faults.calls.count("sagemaker:StopNotebookInstance") == 1
 

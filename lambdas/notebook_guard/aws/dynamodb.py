@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from decimal import Decimal
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -80,6 +81,46 @@ def update_item(
             return False
         raise
     return True
+
+
+def delete_item(
+    table: str,
+    key: dict[str, str],
+    *,
+    condition: str | None = None,
+    condition_values: dict[str, object] | None = None,
+    region: str | None = None,
+) -> bool:
+    """DeleteItem, only if ``condition`` holds (names as ``#name``, values as ``:value``); False when it does not."""
+    request: dict = {"TableName": table, "Key": _serialize(key)}
+    if condition:
+        request["ConditionExpression"] = condition
+        request["ExpressionAttributeNames"] = {f"#{name}": name for name in _NAME.findall(condition)}
+        request["ExpressionAttributeValues"] = {
+            name: _serializer.serialize(value) for name, value in (condition_values or {}).items()
+        }
+    try:
+        client("dynamodb", region).delete_item(**request)
+    except ClientError as error:
+        if error_code(error) == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def scan_by_sort_key(table: str, sort_key: str, value: str, region: str | None = None) -> Iterator[dict]:
+    """Every item whose sort key ``sort_key`` equals ``value``, as plain values (consistent reads, paginated)."""
+    paginator = client("dynamodb", region).get_paginator("scan")
+    pages = paginator.paginate(
+        TableName=table,
+        FilterExpression="#sk = :sk",
+        ExpressionAttributeNames={"#sk": sort_key},
+        ExpressionAttributeValues={":sk": {"S": value}},
+        ConsistentRead=True,
+    )
+    for page in pages:
+        for item in page.get("Items", []):
+            yield {name: _plain(_deserializer.deserialize(v)) for name, v in item.items()}
 
 
 def _serialize(key: dict[str, str]) -> dict:

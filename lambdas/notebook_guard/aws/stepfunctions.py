@@ -1,4 +1,4 @@
-"""Starting remediation executions and asking whether one still runs."""
+"""Starting remediation executions, asking whether one still runs, and answering a waiting task."""
 
 from __future__ import annotations
 
@@ -42,7 +42,9 @@ def execution_status(arn: str, region: str | None = None) -> str:
 
 
 # SendTaskSuccess/SendTaskFailure on a task that is closed (decided, timed out, execution ended) answer
-# TaskTimedOut; a token Step Functions never issued, InvalidToken (Step Functions API Reference).
+# TaskTimedOut ("The task token has either expired or the task associated with the token has already been closed");
+# a token Step Functions never issued, InvalidToken (Step Functions API Reference). AWS's error messages do not
+# carry the token, so what these raise never shows it.
 CLOSED_TOKEN_ERRORS = ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist")
 
 

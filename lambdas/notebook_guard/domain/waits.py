@@ -1,13 +1,17 @@
-"""Polling schedule of the state machine's wait loops: growing intervals, an overall bound.
+"""How the state machine waits for a notebook: an event first, then a polling loop with an overall bound.
 
-Step Functions does the waiting (Wait states with ``SecondsPath``); this module decides how long the next
-wait is and when a notebook counts as stuck. The schedule travels in the execution document, so the
-execution input can override it (zero waits in tests and the demo).
+Each wait starts as a callback task (``.waitForTaskToken``) that SageMaker's own state-change event resumes
+(``domain.callbacks``); when no event comes within the wait's *heartbeat* (``heartbeats``, per target), the
+task times out and the polling loop takes over: Step Functions does the waiting (Wait states with
+``SecondsPath``), this module decides how long the next wait is and when a notebook counts as stuck. The
+heartbeat counts towards the loop's bound, so a wait never outlasts ``bound_seconds`` plus one interval. The
+schedule travels in the execution document, so the execution input can override it (zero waits in tests and
+the demo).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 
 # Poll targets: what the loop waits for. Each target has its own loop in the ASL file.
 STABLE = "stable"  # any state a call can start from: InService, Stopped, Failed
@@ -37,6 +41,23 @@ TARGETS = (STABLE, STOPPED, GONE, IN_SERVICE, UPDATED, RUNNING)
 MARKER_TARGETS = (BACKED_UP, RESTORED)
 
 
+# How long each wait listens for SageMaker's event before it falls back to polling (HeartbeatSecondsPath of its
+# callback task). From AWS's typical transition times (stop, delete and update take a minute or two; create and
+# start a few minutes, plus up to 5 for a lifecycle script; a notebook caught at creation may have just started;
+# aws-facts.md): a little longer than the usual transition, so that only a lost event (and a reconciler that did
+# not run) costs time, at most this much before the polling loop looks. The keys are the targets with "_" for "-"
+# (JSONPath-friendly).
+DEFAULT_HEARTBEATS = {"stable": 600, "stopped": 180, "gone": 180, "in_service": 600, "updated": 180, "running": 600}
+# Errors a callback task ends with when it times out (AWS names a heartbeat timeout States.HeartbeatTimeout in
+# Catch and Retry; States.Timeout covers both timeouts, and is what moto reports).
+CALLBACK_TIMEOUTS = ("States.HeartbeatTimeout", "States.Timeout")
+
+
+def heartbeat_key(until: str) -> str:
+    """The key of ``until`` in ``heartbeats`` (and in the ASL's HeartbeatSecondsPath)."""
+    return until.replace("-", "_")
+
+
 # Polls of a loop that never waits (first_seconds 0: tests and the demo's instant runs) when none is given.
 ZERO_SCHEDULE_POLLS = 120
 
@@ -49,6 +70,11 @@ class WaitSchedule:
     bound_seconds: int = 3600  # overall bound of one wait loop: the only one for a schedule that waits
     # Only for a schedule that never waits (first_seconds 0), which the time bound alone would never end.
     max_polls: int | None = None
+    # Seconds each wait listens for SageMaker's event before polling (see DEFAULT_HEARTBEATS).
+    heartbeats: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_HEARTBEATS))
+
+    def heartbeat(self, until: str) -> int:
+        return int(self.heartbeats.get(heartbeat_key(until), DEFAULT_HEARTBEATS[heartbeat_key(until)]))
 
     def interval(self, polls_done: int) -> int:
         """Seconds to wait after the ``polls_done``-th poll (1-based): first, first*growth, ... capped."""
@@ -82,7 +108,10 @@ class WaitSchedule:
     @classmethod
     def from_dict(cls, raw: dict | None, default: WaitSchedule | None = None) -> WaitSchedule:
         base = asdict(default or cls())
-        base.update({k: v for k, v in (raw or {}).items() if k in base and v is not None})
+        raw = raw or {}
+        base.update({k: v for k, v in raw.items() if k in base and v is not None and k != "heartbeats"})
+        # A partial heartbeat override (a test's {"stopped": 5}) keeps the other waits' heartbeats.
+        base["heartbeats"] = {**base["heartbeats"], **(raw.get("heartbeats") or {})}
         return cls(**base)
 
 
@@ -178,6 +207,18 @@ def judge_marker(
         failure_reason=failure_reason if failed else None,
         data=data,
     )
+def after_callback(previous: dict | None, until: str, schedule: WaitSchedule) -> dict | None:
+    """Where the polling loop of ``until`` starts when it follows the wait's callback task.
+
+    The task's Catch puts its error (``{"Error": ..., "Cause": ...}``) where the loop keeps its state. A timeout
+    means the task listened for the whole heartbeat: the loop goes on from there, so the wait's overall bound
+    holds. Any other error (the task could not register) came at once: the loop starts from zero. A previous
+    poll (no error) is returned as it is.
+    """
+    if not isinstance(previous, dict) or "Error" not in previous:
+        return previous
+    listened = schedule.heartbeat(until) if previous.get("Error") in CALLBACK_TIMEOUTS else 0
+    return {"until": until, "count": 0, "waited": listened}
 
 
 def polls_for(duration_seconds: int, schedule: WaitSchedule) -> int:

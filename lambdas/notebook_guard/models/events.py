@@ -65,6 +65,11 @@ class NotebookStateChangeEvent(EventBridgeModel):
     detail: NotebookStateChange
 
 
+# The rule that feeds the resume function (the workflow's waits): every state change of every notebook, whatever
+# its status; the function keeps those a wait is registered for. The stack deploys it (infra/constructs/resumption.py)
+# and the simulation routes the fake's events through the same pattern.
+WAIT_EVENTS_PATTERN = {"source": ["aws.sagemaker"], "detail-type": [STATE_CHANGE_DETAIL_TYPE]}
+SCHEDULED_DETAIL_TYPE = "Scheduled Event"
 # Security Hub (EventBridge event formats for Security Hub, AWS Security Hub User Guide): the findings are ASFF;
 # only what points at a notebook and says what state the finding is in is read, the rest is kept as given.
 

@@ -53,6 +53,19 @@ SWEEP = Principal(
     (LIST, DESCRIBE, LIST_TAGS, *COORDINATION, *ALERTING),
     description="Evaluate every notebook of the region, hand violators on",
 )
+# Ends the workflow's callback waits: on SageMaker's state-change events and on its schedule (the reconciler). It
+# reads the wait records (by key, and all of them), Describes the notebook, answers the task, deletes the record.
+RESUME = Principal(
+    "Resume",
+    (
+        "dynamodb:GetItem",
+        "dynamodb:Scan",
+        "dynamodb:DeleteItem",
+        DESCRIBE,
+        "sfn:SendTaskSuccess",
+    ),
+    description="End the workflow's waits on SageMaker's state-change events and on a schedule",
+)
 # A Security Hub custom action (approve or reject) on a notebook's finding: the pending approval of the execution
 # holding the notebook's lease, answered.
 APPROVAL_ACTION = Principal(
@@ -142,7 +155,7 @@ CLI_REMEDIATE = Principal(
     "any",
     "notebook-guard remediate NAME",
 )
-DETECTION = (INTAKE, SWEEP, APPROVAL_ACTION)
+DETECTION = (INTAKE, SWEEP, RESUME, APPROVAL_ACTION)
 CLI = (CLI_AUDIT, CLI_PLAN, CLI_REMEDIATE, CLI_RESTORE, CLI_APPROVE, CLI_REJECT)
 STACK = (ACTION_TARGETS,)
 

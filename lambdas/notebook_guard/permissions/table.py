@@ -361,6 +361,18 @@ APIS: tuple[Api, ...] = (
         "A ConditionExpression needs no further action.",
     ),
     Api(
+        "dynamodb:DeleteItem",
+        (Need("dynamodb:DeleteItem", "coordination-table"),),
+        SAR_DYNAMODB,
+        "A wait's record, deleted conditionally on its token: a ConditionExpression needs no further action.",
+    ),
+    Api(
+        "dynamodb:Scan",
+        (Need("dynamodb:Scan", "coordination-table"),),
+        SAR_DYNAMODB,
+        "The reconciler's list of registered waits (a filter on the sort key; the table is small).",
+    ),
+    Api(
         "sqs:SendMessage",
         (Need("sqs:SendMessage", "queue"),),
         SAR_SQS,

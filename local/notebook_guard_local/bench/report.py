@@ -68,7 +68,7 @@ def render(results: dict) -> str:
     if notes:
         lines.append("")
     workflow = results["workflow"]
-    lines += ["State transitions per remediation (workflow): " + workflow.message, ""]
+    lines += ["Remediation time and state transitions (workflow): " + workflow.message, ""]
     footprint = results["footprint"]
     if footprint:
         imports = footprint["imports"]

@@ -6,7 +6,9 @@ real AWS), provisions what the stack provisions (``world.build_world``: private 
 endpoints, snapshot bucket, audit table, alert topic) plus an SQS queue subscribed to the topic (the captured
 alert subscription), and deploys the state machine from the real ASL file with its step Lambdas run in-process
 (``WorkflowRunner`` + ``LambdaSeam``). Wait states advance a virtual clock (``zero_time``); the notebook fake's
-transitions are measured on the same clock, so the timeline shows realistic durations without sleeping.
+transitions are measured on the same clock, so the timeline shows realistic durations without sleeping. The fake's
+state-change events go through the stack's rule to the resume function, which ends the workflow's waits
+(``fake.events``; callback tasks on the same clock: ``fake.callbacks``).
 Enforcement is on: every function's role holds the policy the stack generates for it, and a call it does not
 allow fails as in AWS (``fake.enforcement``); the Preflight's ``iam:SimulatePrincipalPolicy`` answers from the
 same documents. Security Hub is the faithful fake (``fake.securityhub``), with the stack's two custom actions, and
@@ -34,12 +36,13 @@ from notebook_guard.aws import clients
 from notebook_guard.settings import get_settings
 from notebook_guard_local.fake import FakeNotebooks, Timeline
 from notebook_guard_local.fake.callbacks import FaithfulCallbacks
+from notebook_guard_local.fake.clock import VirtualClock
 from notebook_guard_local.fake.enforcement import Enforcement
+from notebook_guard_local.fake.events import StateChangeEvents
 from notebook_guard_local.fake.iam_simulation import SimulatePrincipalPolicy
-from notebook_guard_local.fake.notebooks import VirtualClock
 from notebook_guard_local.fake.securityhub import FakeSecurityHub
 from notebook_guard_local.offline import REAL_AWS_VARIABLES
-from notebook_guard_local.roles import deploy_detection_roles
+from notebook_guard_local.roles import RESUME_ROLE, deploy_detection_roles
 from notebook_guard_local.workflow_runner import MOTO_CONFIG, Execution, LambdaSeam, WorkflowRunner, zero_time
 from notebook_guard_local.world import World, build_world
 
@@ -101,6 +104,7 @@ class Simulation:
     queue_url: str | None = None
     marks: list[StepMark] = field(default_factory=list)
     enforcement: Enforcement | None = None
+    events: StateChangeEvents | None = None
     hub: FakeSecurityHub | None = None
     network: str = "isolated"  # the target: "isolated" (the stack's default, no internet) or "nat" (a NAT'd subnet)
 
@@ -154,6 +158,9 @@ class Simulation:
         self.runner.environment["NG_STATE_MACHINE_ARN"] = self.runner.state_machine_arn
         self.runner.apply_environment()
         deploy_detection_roles(self.runner.environment, self.region, state_machine_arn=self.runner.state_machine_arn)
+        # SageMaker's state-change events reach the resume function (the stack's rule), and its reconciler runs:
+        # the workflow's waits end on the events, as deployed.
+        self.events = StateChangeEvents(self.fake, self.clock, self.region, ACCOUNT, role=RESUME_ROLE).install()
 
     @property
     def target_subnet_id(self) -> str:

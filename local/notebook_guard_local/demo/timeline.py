@@ -1,12 +1,17 @@
 """An execution's history as a readable timeline: state entered, simulated time, the notebook's state.
 
 Times come from the virtual clock (noted at each step Lambda's invocation); a polling loop (check, choice,
-wait, check...) is folded into one row that says how many checks it took and how long it waited.
+wait, check...) is folded into one row that says how many checks it took and how long it waited; a callback wait
+says what it learnt and after how long, answered by SageMaker's event unless it says "already there" (the wait
+answered itself) or "via the reconciler".
 """
+
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from itertools import pairwise
 
 from notebook_guard_local.demo.simulation import StepMark
 from notebook_guard_local.workflow_runner import Execution
@@ -19,9 +24,17 @@ class TimelineRow:
     state: str | None
     checks: int = 0  # > 0: a polling loop
     until: float | None = None  # end of the loop
+    answer: dict | None = None  # a callback wait's answer ($.loop as it left the task)
 
     @property
     def label(self) -> str:
+        if self.answer is not None:
+            # Answered by its event unless said otherwise.
+            who = {"registration": "already there", "reconciler": "via the reconciler"}
+            how = who.get(self.answer.get("resumed_by"), "")
+            waited = (self.until or self.at) - self.at  # virtual time: to the next step
+            parts = [str(self.answer.get("state")), how, duration(waited) if waited >= 1 else ""]
+            return f"{self.step}: " + ", ".join(p for p in parts if p)
         if self.checks > 1:
             return f"{self.step} ({self.checks} checks, {duration(self.until - self.at)})"
         return self.step
@@ -49,7 +62,14 @@ def timeline_of(execution: Execution, marks: list[StepMark]) -> list[TimelineRow
     awaiting_mark: TimelineRow | None = None
     for event in execution.events:
         kind = event["type"]
-        if kind == "LambdaFunctionScheduled" and pending:
+        exited = event.get("stateExitedEventDetails", {}).get("name", "")
+        if kind == "TaskStateExited" and exited.startswith("Await ") and rows and rows[-1].step == exited:
+            loop = (json.loads(event["stateExitedEventDetails"].get("output") or "{}") or {}).get("loop") or {}
+            if "resumed_by" in loop:
+                rows[-1].answer = loop
+            continue
+        # A step invoked directly, or through a callback task's lambda:invoke.waitForTaskToken.
+        if kind in ("LambdaFunctionScheduled", "TaskScheduled") and pending:
             mark = pending.pop(0)
             now, state = mark.at, mark.state
             if awaiting_mark is not None:
@@ -75,6 +95,9 @@ def timeline_of(execution: Execution, marks: list[StepMark]) -> list[TimelineRow
         rows.append(row)
         if kind == "TaskStateEntered":
             awaiting_mark = row
+    for row, after in pairwise(rows):
+        if row.answer is not None:
+            row.until = after.at
     return rows
 
 
@@ -85,14 +108,18 @@ PHASES = (
         "Back up the storage volume",
         (
             "Attach the backup configuration",
+            "Await the backup configuration (event)",
             "Check whether the backup configuration is attached",
             "Start the notebook for the backup",
+            "Await the start for the backup (event)",
             "Check whether the notebook runs the backup",
             "Check the backup",
             "Keep the verified backup",
             "Stop the notebook after the backup",
+            "Await the stop after the backup (event)",
             "Check whether the notebook has stopped after the backup",
             "Put back the original lifecycle configuration",
+            "Await the original configuration (event)",
             "Check whether the original configuration is back",
         ),
     ),
@@ -102,10 +129,13 @@ PHASES = (
             "Check the restore",
             "Keep the restored data",
             "Stop the new notebook to put back its configuration",
+            "Await the new notebook's stop (event)",
             "Check whether the new notebook has stopped",
             "Put back the original configuration on the new notebook",
+            "Await the new notebook's configuration (event)",
             "Check whether the new notebook's configuration is back",
             "Start the new notebook again",
+            "Await the new notebook's restart (event)",
             "Check whether the new notebook runs again",
             "Remove the backup access",
         ),

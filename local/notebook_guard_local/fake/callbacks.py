@@ -1,12 +1,24 @@
 """Step Functions callback tasks (``.waitForTaskToken``) as AWS runs them, where moto 5.2.5 differs.
 
-- A token's wait (TimeoutSeconds, HeartbeatSeconds) is measured on the virtual clock the Wait states advance
-  (``VirtualClock``), not in real seconds: a 72-hour approval timeout passes when a test advances the clock.
-- SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat on a closed task (answered already, timed out, or its
-  execution ended) answer ``TaskTimedOut``, "The task token has either expired or the task associated with the
-  token has already been closed" (Step Functions API Reference, SendTaskSuccess); moto accepts them. A token Step
-  Functions never issued answers ``InvalidToken``.
+- **Time.** A token's wait is measured on the simulation's ``VirtualClock``, not in real seconds. Two kinds:
+  - a task with ``HeartbeatSeconds`` (the workflow's notebook waits, answered by the simulation itself: a notebook
+    transition, a state-change event's delivery, the reconciler, all timers on the clock) *drives* the clock:
+    while it waits, the clock moves to the next thing due, runs it, and looks again; with nothing due before the
+    heartbeat, the task times out at once;
+  - a task with only a timeout (the approval, answered by a person from outside the execution) waits in real time
+    while someone else advances the clock: a 72-hour approval timeout passes when a test advances the clock.
+  A timeout counts from the Task state's start (as in AWS), not from when moto begins waiting after the invocation.
+- **A task answered before it starts waiting.** The token exists from the moment the task starts, and the invoked
+  function may answer it before it returns (the Await step does, when the notebook is already there): the answer
+  is looked at first, never lost.
+- **Closed tokens.** SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat on a closed task (answered already,
+  timed out, or its execution ended) answer ``TaskTimedOut``, "The task token has either expired or the task
+  associated with the token has already been closed" (Step Functions API Reference, SendTaskSuccess); moto accepts
+  them. A token Step Functions never issued answers ``InvalidToken``.
 - SendTaskFailure's ``cause`` reaches the Catch as ``Cause`` (moto drops it).
+
+Not changed: a heartbeat timeout is reported as ``States.Timeout`` (AWS also matches it with
+``States.HeartbeatTimeout`` in Catch and Retry, aws-cdk#16084), which the state machine catches alike.
 
 ``execution_of(token)`` names the execution that issued a token (the IAM enforcement authorizes SendTask* against
 that execution's state machine). Works in-process and with a moto server in this process.
@@ -25,11 +37,12 @@ from moto.stepfunctions.parser.asl.eval.callback.callback import (
     CallbackEndpoint,
     CallbackPoolManager,
     HeartbeatEndpoint,
+    HeartbeatTimedOut,
 )
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from moto.stepfunctions.responses import StepFunctionResponse
 
-from notebook_guard_local.fake.notebooks import VirtualClock
+from notebook_guard_local.fake.clock import VirtualClock
 
 # What AWS documents TaskTimedOut to mean (API Reference); the exact message text AWS sends was not found.
 CLOSED_MESSAGE = "The task token has either expired or the task associated with the token has already been closed."
@@ -58,6 +71,7 @@ class FaithfulCallbacks:
         # When each token's task started, on the virtual clock: its timeout counts from there (the Task state's
         # start, as in AWS), not from when the wait itself began after the invocation.
         self.started: dict[str, float] = {}
+        self.answered_late = 0  # answers refused because the task was closed (for tests and the bench)
         self._patches: list = []
 
     def execution_of(self, token: str) -> str | None:
@@ -80,16 +94,27 @@ class FaithfulCallbacks:
                 break
         return endpoint._outcome
 
-    def _heartbeat_wait(self, endpoint: HeartbeatEndpoint) -> bool:
-        with endpoint._mutex:
-            if endpoint._next_heartbeat_event.is_set():
-                endpoint._next_heartbeat_event.clear()
-                return True
-        started = self.clock.now
-        while not endpoint._next_heartbeat_event.wait(SLICE):
-            if self.clock.now - started >= endpoint._heartbeat_seconds:
-                return False
-        return True
+    def _drive(self, env, endpoint: CallbackEndpoint, heartbeat: HeartbeatEndpoint):
+        """A heartbeat task's wait, driving the clock: its answer, or ``HeartbeatTimedOut``."""
+        clock = self.clock
+        deadline = clock.now + heartbeat._heartbeat_seconds
+        while env.is_running():
+            outcome = endpoint.get_outcome()
+            if outcome is not None:
+                return outcome
+            if heartbeat._next_heartbeat_event.is_set():
+                heartbeat._next_heartbeat_event.clear()
+                deadline = clock.now + heartbeat._heartbeat_seconds
+            if clock.settle():
+                continue
+            due = clock.next_due()
+            if due is not None and due <= deadline:
+                clock.advance_to(due)
+                continue
+            clock.advance_to(deadline)
+            outcome = endpoint.get_outcome()
+            return outcome if outcome is not None or not env.is_running() else HeartbeatTimedOut()
+        return None
 
     def _pattern(self, original):
         fake = self
@@ -116,6 +141,8 @@ class FaithfulCallbacks:
             with fake._lock:
                 closed = task_token in fake.closed
             if closed or endpoint.get_outcome() is not None or execution.exec_status != "RUNNING":
+                with fake._lock:
+                    fake.answered_late += 1
                 raise TaskTimedOut()
             return original(backend, task_token, *args, **kwargs)
 
@@ -142,7 +169,11 @@ class FaithfulCallbacks:
         self._patches = [
             mock.patch.object(CallbackPoolManager, "add", add),
             mock.patch.object(CallbackEndpoint, "wait", lambda endpoint, timeout=None: self._wait(endpoint, timeout)),
-            mock.patch.object(HeartbeatEndpoint, "clear_and_wait", lambda endpoint: self._heartbeat_wait(endpoint)),
+            mock.patch.object(
+                StateTaskServiceCallback,
+                "_wait_for_task_token_heartbeat",
+                lambda task, env, endpoint, heartbeat: self._drive(env, endpoint, heartbeat),
+            ),
             mock.patch.object(
                 StateTaskServiceCallback,
                 "_eval_integration_pattern",

@@ -47,10 +47,15 @@ _protocols: dict[str, str] = {}
 _loader_lock = threading.Lock()
 
 
+# botocore's event names use the service id ("sfn"), its loader the service's model name ("stepfunctions").
+_MODEL_NAMES = {"sfn": "stepfunctions"}
+
+
 def _protocol(service: str) -> str:
     with _loader_lock:
         if service not in _protocols:
-            _protocols[service] = botocore.session.get_session().get_service_model(service).protocol
+            model = _MODEL_NAMES.get(service, service)
+            _protocols[service] = botocore.session.get_session().get_service_model(model).protocol
         return _protocols[service]
 
 

@@ -36,6 +36,7 @@ from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.responses import SageMakerResponse
 
 from notebook_guard_local.fake import paths
+from notebook_guard_local.fake.clock import VirtualClock
 from notebook_guard_local.fake.lifecycle import FakeLifecycle
 
 EXTRA_FIELDS = ("PlatformIdentifier", "InstanceMetadataServiceConfiguration", "IpAddressType")
@@ -46,6 +47,11 @@ ALLOWED_FROM = {
     "Updating": ("Stopped",),
 }
 GONE = "Gone"
+# SageMaker's state-change event when a deletion completes (aws-facts.md: "a Deleting may arrive after Deleted").
+DELETED_EVENT_STATUS = "Deleted"
+# A transition measured in Describe polls completes, when the workflow waits for an event and nobody polls, as if
+# polled (the simulation polls on its behalf): up to this many polls left. More means "never" (tests use 10**9).
+IDLE_POLL_LIMIT = 100
 TAG_PATTERN = r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"
 TAG_SYMBOLS = frozenset("_.:/=+-@")
 
@@ -91,21 +97,14 @@ class Timeline:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(eq=False)
 class _Transition:
     state: str  # the transitional state (Pending, Stopping...)
     to: str  # where it ends (InService, Stopped, Gone...)
     polls_left: float
     due: float | None
+    backend: object = None  # moto's SageMaker backend holding the notebook
     created: bool = False  # the notebook's creation (its OnCreate script runs), not a start
-
-
-class VirtualClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def advance(self, seconds: float) -> None:
-        self.now += max(seconds, 0)
 
 
 class FakeNotebooks:
@@ -125,6 +124,11 @@ class FakeNotebooks:
         self.history: list[tuple[str, str]] = []  # (name, status) every status change, for assertions
         # Storage volumes, and what notebook-guard's own lifecycle configurations do to them (fake/lifecycle.py).
         self.lifecycle = FakeLifecycle(self)
+        # Called with a snapshot of the notebook (``snapshot``) on every status change, "Deleted" when it is gone:
+        # what SageMaker's state-change events report (fake/events.py turns them into events). Called with the
+        # fake's lock held: a listener must not call AWS, only note.
+        self.listeners: list = []
+        self.clock.idle_hooks.append(self.complete_polled_transitions)
 
     # Test controls ---------------------------------------------------------------------------------------
     def fail_next_create(self, name: str, reason: str = "ResourceLimitExceeded: capacity") -> None:
@@ -160,15 +164,37 @@ class FakeNotebooks:
     def begin(self, backend, name: str, state: str, to: str) -> None:
         """Start a transition on an existing notebook (e.g. Pending -> InService for a brand-new one)."""
         with self._lock:
-            self._start(backend.get_notebook_instance(name), state, to)
+            self._start(backend, backend.get_notebook_instance(name), state, to)
 
     # Machinery ---------------------------------------------------------------------------------------------
     def _set(self, notebook, status: str) -> None:
         notebook.status = status
         notebook.last_modified_time = sagemaker_models.utcnow()
         self.history.append((notebook.notebook_instance_name, status))
+        self._tell(self.snapshot(notebook, status))
 
-    def _start(self, notebook, state: str, to: str, extra_seconds: float = 0, created: bool = False) -> None:
+    def _tell(self, snapshot: dict) -> None:
+        for listener in list(self.listeners):
+            listener(snapshot)
+
+    def snapshot(self, notebook, status: str) -> dict:
+        """The notebook as a state-change event describes it: Describe's fields (times in epoch milliseconds, as
+        in AWS's samples) and the tags as a map."""
+        described = {k: v for k, v in notebook.to_dict().items() if v not in (None, [], "")}
+        described.update(self._extras.get(notebook.arn, {}))
+        described["NotebookInstanceStatus"] = status
+        if status != "Failed":
+            described.pop("FailureReason", None)
+        for key in ("CreationTime", "LastModifiedTime"):
+            value = getattr(notebook, "creation_time" if key == "CreationTime" else "last_modified_time", None)
+            if hasattr(value, "timestamp"):
+                described[key] = int(value.timestamp() * 1000)
+        described["Tags"] = {t["Key"]: t["Value"] for t in notebook.tags or [] if "Key" in t}
+        return described
+
+    def _start(
+        self, backend, notebook, state: str, to: str, extra_seconds: float = 0, created: bool = False
+    ) -> None:
         if self._stuck.get(notebook.notebook_instance_name) == state:
             polls, due = float("inf"), None
         else:
@@ -176,8 +202,47 @@ class FakeNotebooks:
             polls = float("inf") if seconds is not None else self.timeline.polls.get(state, 1)
             # extra_seconds: a failure that takes time (a lifecycle script stopped at its 5-minute limit).
             due = self.clock.now + seconds + extra_seconds if seconds is not None else None
-        self._transitions[notebook.arn] = _Transition(state, to, polls, due, created)
+        transition = _Transition(state, to, polls, due, backend, created)
+        self._transitions[notebook.arn] = transition
         self._set(notebook, state)
+        if due is not None:  # it completes at its time whether or not anyone polls (and SageMaker tells)
+            self.clock.schedule(due, lambda: self._complete_at_time(notebook.arn, transition))
+
+    def _complete_at_time(self, arn: str, transition: _Transition) -> None:
+        with self._lock:
+            if self._transitions.get(arn) is transition:
+                self._finish(transition.backend, arn, transition)
+
+    def complete_polled_transitions(self) -> bool:
+        """The clock's idle work: finish the transitions measured in polls (see IDLE_POLL_LIMIT)."""
+        with self._lock:
+            due = [
+                (arn, t) for arn, t in self._transitions.items() if t.due is None and t.polls_left <= IDLE_POLL_LIMIT
+            ]
+            for arn, transition in due:
+                self._finish(transition.backend, arn, transition)
+            return bool(due)
+
+    def _finish(self, backend, arn: str, transition: _Transition):
+        """End ``transition``; returns the notebook, or None when it is gone."""
+        del self._transitions[arn]
+        notebook = next((n for n in backend.notebook_instances.values() if n.arn == arn), None)
+        if notebook is None:
+            return None
+        name = notebook.notebook_instance_name
+        if transition.to == GONE:
+            del backend.notebook_instances[name]
+            self._extras.pop(arn, None)
+            self.lifecycle.deleted(name)
+            self.history.append((name, GONE))
+            self._tell(self.snapshot(notebook, DELETED_EVENT_STATUS))
+            return None
+        if transition.to == "Failed":
+            self._extras.setdefault(arn, {})["FailureReason"] = self._create_failures.pop(name, "failed")
+        self._set(notebook, transition.to)
+        if transition.to == "InService":  # what our lifecycle configurations start (fake/lifecycle.py)
+            self.lifecycle.in_service(backend, notebook, transition.created)
+        return notebook
 
     def _advance(self, backend, name: str):
         """One Describe poll: progress the notebook's transition; returns the notebook or None when gone."""
@@ -192,19 +257,7 @@ class FakeNotebooks:
         finished = transition.polls_left <= 0 or (transition.due is not None and self.clock.now >= transition.due)
         if not finished:
             return notebook
-        del self._transitions[notebook.arn]
-        if transition.to == GONE:
-            del backend.notebook_instances[name]
-            self._extras.pop(notebook.arn, None)
-            self.lifecycle.deleted(name)
-            self.history.append((name, GONE))
-            return None
-        if transition.to == "Failed":
-            self._extras.setdefault(notebook.arn, {})["FailureReason"] = self._create_failures.pop(name, "failed")
-        self._set(notebook, transition.to)
-        if transition.to == "InService":
-            self.lifecycle.in_service(backend, notebook, transition.created)
-        return notebook
+        return self._finish(backend, notebook.arn, transition)
 
     def _require(self, notebook, allowed: tuple[str, ...], to: str) -> None:
         if notebook.status not in allowed:
@@ -273,7 +326,7 @@ class FakeNotebooks:
                 self._create_failures[name] = reason
             to = "Failed" if name in self._create_failures else "InService"
             self.lifecycle.created(name)
-            self._start(notebook, "Pending", to, extra_seconds if reason else 0, created=True)
+            self._start(backend, notebook, "Pending", to, extra_seconds if reason else 0, created=True)
             return notebook.arn
 
     def stop(self, backend, name: str) -> None:
@@ -281,20 +334,20 @@ class FakeNotebooks:
             notebook = backend.get_notebook_instance(name)
             self._require(notebook, ("InService",), "Stopping")
             self.lifecycle.stopped(name)
-            self._start(notebook, "Stopping", "Stopped")
+            self._start(backend, notebook, "Stopping", "Stopped")
 
     def start(self, backend, name: str) -> None:
         with self._lock:
             notebook = backend.get_notebook_instance(name)
             self._require(notebook, ALLOWED_FROM["Pending"], "Pending")
             self._extras.get(notebook.arn, {}).pop("FailureReason", None)
-            self._start(notebook, "Pending", "Failed" if name in self._create_failures else "InService")
+            self._start(backend, notebook, "Pending", "Failed" if name in self._create_failures else "InService")
 
     def delete(self, backend, name: str) -> None:
         with self._lock:
             notebook = backend.get_notebook_instance(name)
             self._require(notebook, ALLOWED_FROM["Deleting"], "Deleting")
-            self._start(notebook, "Deleting", GONE)
+            self._start(backend, notebook, "Deleting", GONE)
 
     def update(self, backend, params: dict) -> None:
         with self._lock:
@@ -330,7 +383,7 @@ class FakeNotebooks:
                 notebook.lifecycle_config_name = None
             extras = self._extras.setdefault(notebook.arn, {})
             extras.update({k: params[k] for k in EXTRA_FIELDS if params.get(k) is not None})
-            self._start(notebook, "Updating", "Stopped")
+            self._start(backend, notebook, "Updating", "Stopped")
 
     def create_code_repository(self, params: dict) -> str:
         with self._lock:

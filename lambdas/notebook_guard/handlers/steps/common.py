@@ -29,33 +29,39 @@ __all__ = [
 ]
 
 
-def step(function: Callable[[dict], dict]) -> Callable[[dict, LambdaContext], dict]:
+def step(function: Callable[[dict], dict] | None = None, *, log_event: bool | None = None):
     """Wrap a step: logging with the notebook's name, metrics, tracing, and AWS errors renamed by condition.
 
     A ClientError becomes ``TransientAwsError`` (throttling, 5xx: the state machine retries the step) or
     ``AwsRequestFailed`` (permanent: the state machine goes to its failure path). Either way it is raised,
-    never swallowed.
+    never swallowed. ``log_event=False`` for a step whose event carries a secret (a task token): the event is
+    then never logged, whatever ``POWERTOOLS_LOGGER_LOG_EVENT`` says.
     """
 
-    @logger.inject_lambda_context(clear_state=True)
-    @tracer.capture_lambda_handler(capture_response=False)
-    @metrics.log_metrics
-    @functools.wraps(function)
-    def handler(event: dict, context: LambdaContext) -> dict:
-        document = event.get("document", event) if isinstance(event, dict) else {}
-        logger.append_keys(notebook_name=document.get("notebook_name"), step=function.__module__.rsplit(".", 1)[-1])
-        metrics.add_metric(name="WorkflowSteps", unit=MetricUnit.Count, value=1)
-        try:
-            return function(event)
-        except ClientError as error:
-            operation = error.operation_name if hasattr(error, "operation_name") else "?"
-            text = f"{operation}: {error_code(error)}: {error_message(error)}"
-            logger.warning("AWS call failed", extra={"error": text, "transient": is_transient(error)})
-            if is_transient(error):
-                raise TransientAwsError(text) from error
-            raise AwsRequestFailed(text) from error
+    def wrap(function: Callable[[dict], dict]) -> Callable[[dict, LambdaContext], dict]:
+        @logger.inject_lambda_context(clear_state=True, log_event=log_event)
+        @tracer.capture_lambda_handler(capture_response=False)
+        @metrics.log_metrics
+        @functools.wraps(function)
+        def handler(event: dict, context: LambdaContext) -> dict:
+            document = event.get("document", event) if isinstance(event, dict) else {}
+            logger.append_keys(
+                notebook_name=document.get("notebook_name"), step=function.__module__.rsplit(".", 1)[-1]
+            )
+            metrics.add_metric(name="WorkflowSteps", unit=MetricUnit.Count, value=1)
+            try:
+                return function(event)
+            except ClientError as error:
+                operation = error.operation_name if hasattr(error, "operation_name") else "?"
+                text = f"{operation}: {error_code(error)}: {error_message(error)}"
+                logger.warning("AWS call failed", extra={"error": text, "transient": is_transient(error)})
+                if is_transient(error):
+                    raise TransientAwsError(text) from error
+                raise AwsRequestFailed(text) from error
 
-    return handler
+        return handler
+
+    return wrap(function) if function is not None else wrap
 
 
 def ensure_same_notebook(document: dict, describe: dict) -> None:
