@@ -42,6 +42,28 @@ class Printer:
         self.quiet = quiet
         self._headings = 0
 
+    def timeline_rows(self, rows: list) -> None:
+        """A timeline's rows; without --verbose, a run of steps an earlier timeline showed is one line."""
+        shown = self.__dict__.setdefault("_steps_shown", set())
+        run: list = []
+
+        def flush() -> None:
+            if len(run) == 1:
+                self.line(f"    {clock(run[0].at):<10} {run[0].label[:66]:<66} {run[0].state or ''}")
+            elif run:
+                said = f"... {len(run)} steps as above, {run[0].label} to {run[-1].label}"
+                self.line(f"    {clock(run[0].at):<10} {said}"[:WIDTH])
+            run.clear()
+
+        for row in rows:
+            if row.step in shown and not self.verbose:
+                run.append(row)
+                continue
+            flush()
+            self.line(f"    {clock(row.at):<10} {row.label[:66]:<66} {row.state or ''}")
+        flush()
+        shown.update(row.step for row in rows)
+
     def line(self, text: str = "") -> None:
         if not self.quiet:
             self.emit(text)
@@ -124,8 +146,7 @@ class Printer:
             else:
                 seen.add(shape)
                 self.line(f"  {name[:75]:<75} notebook")
-                for row in rows:
-                    self.line(f"    {clock(row.at):<10} {row.label[:66]:<66} {row.state or ''}")
+                self.timeline_rows(rows)
             if rows:
                 spent = rows[-1].at - rows[0].at
                 status = execution.status if execution.status == "SUCCEEDED" else self.paint(execution.status, "31")
