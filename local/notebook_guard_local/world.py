@@ -219,32 +219,25 @@ def build_backup_bucket(bucket: str, region: str) -> tuple[str, str]:
 
 def build_audit_table(table: str, region: str) -> str:
     """The audit table with the key schema the workflow writes (see workflow_steps.AUDIT_*)."""
-    clients.client("dynamodb", region).create_table(
-        TableName=table,
-        KeySchema=[
-            {"AttributeName": AUDIT_PARTITION_KEY, "KeyType": "HASH"},
-            {"AttributeName": AUDIT_SORT_KEY, "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": AUDIT_PARTITION_KEY, "AttributeType": "S"},
-            {"AttributeName": AUDIT_SORT_KEY, "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    return table
+    return _build_table(table, region, AUDIT_PARTITION_KEY, AUDIT_SORT_KEY)
 
 
 def build_coordination_table(table: str, region: str) -> str:
     """The coordination table with the key schema the leases use (see workflow_steps.COORDINATION_*)."""
+    return _build_table(table, region, COORDINATION_PARTITION_KEY, COORDINATION_SORT_KEY)
+
+
+def _build_table(table: str, region: str, partition_key: str, sort_key: str) -> str:
+    """An on-demand table keyed on two string attributes, as the stack creates its tables."""
     clients.client("dynamodb", region).create_table(
         TableName=table,
         KeySchema=[
-            {"AttributeName": COORDINATION_PARTITION_KEY, "KeyType": "HASH"},
-            {"AttributeName": COORDINATION_SORT_KEY, "KeyType": "RANGE"},
+            {"AttributeName": partition_key, "KeyType": "HASH"},
+            {"AttributeName": sort_key, "KeyType": "RANGE"},
         ],
         AttributeDefinitions=[
-            {"AttributeName": COORDINATION_PARTITION_KEY, "AttributeType": "S"},
-            {"AttributeName": COORDINATION_SORT_KEY, "AttributeType": "S"},
+            {"AttributeName": partition_key, "AttributeType": "S"},
+            {"AttributeName": sort_key, "AttributeType": "S"},
         ],
         BillingMode="PAY_PER_REQUEST",
     )
