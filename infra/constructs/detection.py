@@ -66,6 +66,16 @@ def dead_letter_queue(scope: Construct, construct_id: str) -> sqs.Queue:
     return queue
 
 
+def event_target(function: GuardFunction, queue: sqs.IQueue) -> targets.LambdaFunction:
+    """An EventBridge rule's target: the function, retried by EventBridge, then the event parked in ``queue``."""
+    return targets.LambdaFunction(
+        function.function,
+        dead_letter_queue=queue,
+        retry_attempts=constants.EVENT_RETRY_ATTEMPTS,
+        max_event_age=Duration.hours(constants.EVENT_MAX_AGE_HOURS),
+    )
+
+
 class Detection(Construct):
     def __init__(
         self,
@@ -113,7 +123,7 @@ class Detection(Construct):
             dead_letter_queue=self.sweep_dlq,
         )
 
-        intake_target = self._target(self.intake, self.intake_dlq)
+        intake_target = event_target(self.intake, self.intake_dlq)
         self.cloudtrail_rule = events.Rule(
             self,
             "CreatedWithoutSubnet",
@@ -145,17 +155,9 @@ class Detection(Construct):
             "SweepSchedule",
             description="Sweep every notebook instance of the region",
             schedule=events.Schedule.expression(settings.sweep_schedule),
-            targets=[self._target(self.sweep, self.sweep_dlq)],
+            targets=[event_target(self.sweep, self.sweep_dlq)],
         )
 
-    @staticmethod
-    def _target(function: GuardFunction, queue: sqs.IQueue) -> targets.LambdaFunction:
-        return targets.LambdaFunction(
-            function.function,
-            dead_letter_queue=queue,
-            retry_attempts=constants.EVENT_RETRY_ATTEMPTS,
-            max_event_age=Duration.hours(constants.EVENT_MAX_AGE_HOURS),
-        )
 
 
 def _pattern(pattern: dict) -> events.EventPattern:

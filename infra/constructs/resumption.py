@@ -16,7 +16,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra import constants
-from infra.constructs.detection import Detection, dead_letter_queue
+from infra.constructs.detection import dead_letter_queue, event_target
 from infra.constructs.functions import GuardFunction, LambdaPackage
 from infra.permissions import Names, grant_of
 from infra.settings import StackSettings
@@ -51,7 +51,7 @@ class Resumption(Construct):
             log_retention=log_retention,
             dead_letter_queue=self.dead_letters,
         )
-        target = Detection._target(self.function, self.dead_letters)
+        target = event_target(self.function, self.dead_letters)
         self.state_change_rule = events.Rule(
             self,
             "WaitEvents",

@@ -15,13 +15,13 @@ from collections.abc import Mapping
 
 from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from infra import constants
+from infra.constructs.detection import event_target
 from infra.constructs.functions import GuardFunction, LambdaPackage
 from infra.nag import acknowledge
 from infra.permissions import Names, grant_of
@@ -126,14 +126,7 @@ class ApprovalAction(Construct):
                 detail_type=[constants.SECURITY_HUB_CUSTOM_ACTION_DETAIL_TYPE],
                 resources=[approve_arn, reject_arn],
             ),
-            targets=[
-                targets.LambdaFunction(
-                    self.function.function,
-                    dead_letter_queue=dead_letter_queue,
-                    retry_attempts=constants.EVENT_RETRY_ATTEMPTS,
-                    max_event_age=Duration.hours(constants.EVENT_MAX_AGE_HOURS),
-                )
-            ],
+            targets=[event_target(self.function, dead_letter_queue)],
         )
 
 
