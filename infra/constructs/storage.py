@@ -70,16 +70,7 @@ class Storage(Construct):
         except_break_glass = (
             {"ArnNotEquals": {"aws:PrincipalArn": break_glass_role_arn}} if break_glass_role_arn else None
         )
-        self.snapshot_bucket.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="SnapshotsAreNeverDeleted",
-                effect=iam.Effect.DENY,
-                principals=[iam.AnyPrincipal()],
-                actions=["s3:DeleteObject", "s3:DeleteObjectVersion"],
-                resources=[self.snapshot_bucket.arn_for_objects(f"{constants.SNAPSHOT_PREFIX}/*")],
-                conditions=except_break_glass,
-            )
-        )
+        deny_deletes(self.snapshot_bucket, "SnapshotsAreNeverDeleted", constants.SNAPSHOT_PREFIX, except_break_glass)
 
         # The storage volumes' backups (data preservation): the only copy of a notebook's files between its delete and
         # the restore into its replacement. In the stack's (the notebooks') region; encrypted with a key of
@@ -117,16 +108,7 @@ class Storage(Construct):
             **secure_bucket_props(),
         )
         # Backups expire by the lifecycle rule above; nobody deletes one before that (a notebook's role included).
-        self.backup_bucket.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="BackupsAreNeverDeleted",
-                effect=iam.Effect.DENY,
-                principals=[iam.AnyPrincipal()],
-                actions=["s3:DeleteObject", "s3:DeleteObjectVersion"],
-                resources=[self.backup_bucket.arn_for_objects(f"{constants.BACKUP_PREFIX}/*")],
-                conditions=except_break_glass,
-            )
-        )
+        deny_deletes(self.backup_bucket, "BackupsAreNeverDeleted", constants.BACKUP_PREFIX, except_break_glass)
 
         # One record per remediation step and outcome. Records that expire carry `expires_at` (epoch seconds).
         self.audit_table = dynamodb.TableV2(
@@ -162,3 +144,17 @@ class Storage(Construct):
             time_to_live_attribute=constants.COORDINATION_TTL_ATTRIBUTE,
             removal_policy=RemovalPolicy.DESTROY,
         )
+
+
+def deny_deletes(bucket: s3.Bucket, sid: str, prefix: str, conditions: dict | None) -> None:
+    """Nobody deletes an object (or a version) under ``prefix``; ``conditions`` name the break-glass exception."""
+    bucket.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid=sid,
+            effect=iam.Effect.DENY,
+            principals=[iam.AnyPrincipal()],
+            actions=["s3:DeleteObject", "s3:DeleteObjectVersion"],
+            resources=[bucket.arn_for_objects(f"{prefix}/*")],
+            conditions=conditions,
+        )
+    )
